@@ -1,0 +1,76 @@
+"""Human-readable rendering of tool results: aligned, with units, GB and GiB side by side."""
+
+from __future__ import annotations
+
+_GB, _GIB = 10**9, 2**30
+
+
+def _num(v) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
+    return str(v)
+
+
+def _value(key: str, v) -> str:
+    if isinstance(v, int) and not isinstance(v, bool):
+        if key.endswith("bytes") or key == "bytes":
+            return f"{v:,} B  = {v / _GB:,.3f} GB = {v / _GIB:,.3f} GiB"
+        if key.endswith("params"):
+            return f"{v:,}  ({v / 1e9:,.3f} B)" if v >= 10**8 else f"{v:,}"
+    if isinstance(v, dict) and set(v) == {"bytes", "gb", "gib"}:
+        return _value("bytes", v["bytes"])
+    if isinstance(v, list) and all(not isinstance(x, (dict, list)) for x in v):
+        return ", ".join(_num(x) for x in v)
+    return _num(v)
+
+
+def _redundant(key: str, d: dict) -> bool:
+    # total_gb / total_gib repeat total_bytes, which already prints both.
+    for suffix in ("_gb", "_gib"):
+        if key.endswith(suffix) and key[: -len(suffix)] + "_bytes" in d:
+            return True
+    return key.endswith("_billions")
+
+
+def _table(rows: list[dict], indent: str) -> list[str]:
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    cells = [[_num(r.get(c, "")) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    lines = [indent + "  ".join(c.ljust(w) for c, w in zip(cols, widths))]
+    lines += [indent + "  ".join(x.rjust(w) for x, w in zip(row, widths)) for row in cells]
+    return lines
+
+
+def _block(d: dict, indent: str = "") -> list[str]:
+    keys = [k for k in d if k not in ("assumptions", "warnings") and not _redundant(k, d)]
+    scalars = [k for k in keys if not isinstance(d[k], dict) and not (isinstance(d[k], list) and d[k]
+                                                                       and isinstance(d[k][0], dict))]
+    width = max((len(k) for k in scalars), default=0)
+    lines = [f"{indent}{k.ljust(width)}  {_value(k, d[k])}" for k in scalars]
+    for k in keys:
+        v = d[k]
+        if isinstance(v, dict):
+            if set(v) == {"bytes", "gb", "gib"}:
+                lines.append(f"{indent}{k}: {_value(k, v)}")
+            else:
+                lines.append(f"{indent}{k}:")
+                lines += _block(v, indent + "  ")
+        elif isinstance(v, list) and v and isinstance(v[0], dict):
+            lines.append(f"{indent}{k}:")
+            lines += _table(v, indent + "  ")
+    return lines
+
+
+def render(result: dict) -> str:
+    lines: list[str] = []
+    for w in result.get("warnings", []):
+        lines.append(f"warning: {w}")
+    lines += _block(result)
+    if result.get("assumptions"):
+        lines.append("assumptions:")
+        lines += [f"  - {a}" for a in result["assumptions"]]
+    return "\n".join(lines)

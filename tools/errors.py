@@ -1,0 +1,39 @@
+"""The errors a user (or a model calling a tool) can see. Each says what was wrong and what is allowed."""
+
+from __future__ import annotations
+
+
+class ModelMathError(ValueError):
+    """Base of every error that is the caller's input, not our bug."""
+
+    kind = "invalid_input"
+
+    def __init__(self, message: str, *, field: str | None = None, allowed: object = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.allowed = allowed
+
+    def to_dict(self) -> dict:
+        out: dict = {"type": self.kind, "message": self.message}
+        if self.field is not None:
+            out["field"] = self.field
+        if self.allowed is not None:
+            out["allowed"] = self.allowed
+        return out
+
+
+class InvalidInput(ModelMathError):
+    """A value is out of range, of the wrong type, or inconsistent with another value."""
+
+
+class UnknownName(ModelMathError):
+    """A model, GPU, dtype or price entry that is not in the catalog; `allowed` holds close matches."""
+
+    kind = "unknown_name"
+
+
+class UnsupportedConfig(ModelMathError):
+    """A config.json we cannot read (unknown model_type, too large, not a JSON object)."""
+
+    kind = "unsupported_config"

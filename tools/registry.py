@@ -1,0 +1,148 @@
+"""The one tool registry. Each calculator is declared once (name, description for a model, input JSON
+Schema, function, CLI naming); Claude tool definitions, MCP tools and CLI commands are all derived here.
+
+`run_tool` is the single entry for raw JSON input (agent loop, MCP, `modelmath run-tool`): it validates
+with jsonschema, runs the function, and turns every failure into a structured error, never an exception.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from types import MappingProxyType
+
+from .errors import InvalidInput, ModelMathError, UnknownName
+
+log = logging.getLogger("modelmath")
+
+
+@dataclass(frozen=True)
+class CliSpec:
+    """How a tool appears as a CLI command. Option names are derived from input names
+    (context_tokens → --context-tokens) unless renamed here."""
+
+    command: str
+    positional: str | None = None  # one input taken as a positional argument (e.g. model)
+    rename: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    flatten: str | None = None  # an object input whose properties become their own options
+    file_inputs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # input → option
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    input_schema: dict  # exactly what Claude and MCP clients see
+    func: Callable[[dict], dict]
+    cli: CliSpec | None = None
+    validation_schema: dict | None = None  # stricter form, when the sent schema abbreviates a shared part
+
+    def definition(self) -> dict:
+        return {"name": self.name, "description": self.description, "input_schema": self.input_schema}
+
+    @property
+    def schema_for_validation(self) -> dict:
+        return self.validation_schema or self.input_schema
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    result: dict
+    is_error: bool
+
+
+@cache
+def tools() -> tuple[Tool, ...]:
+    # Imported here so that importing the registry stays cheap and each module adds its own tools.
+    from . import core_tools
+
+    found: list[Tool] = [*core_tools.TOOLS]
+    names = [t.name for t in found]
+    dupes = {n for n in names if names.count(n) > 1}
+    assert not dupes, f"duplicate tool names: {dupes}"
+    return tuple(found)
+
+
+def get_tool(name: str) -> Tool:
+    for t in tools():
+        if t.name == name:
+            return t
+    raise UnknownName(f"unknown tool {name!r}", field="name", allowed=[t.name for t in tools()])
+
+
+def definitions() -> list[dict]:
+    """The tool list as sent to the Messages API."""
+    return [t.definition() for t in tools()]
+
+
+@cache
+def _validator(name: str):
+    import jsonschema  # lazy: ~100 ms, only paid when raw JSON input arrives
+
+    schema = get_tool(name).schema_for_validation
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def _describe_validation_error(err) -> ModelMathError:
+    path = ".".join(str(p) for p in err.absolute_path)
+    validator = err.validator
+    allowed = None
+    if validator == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        field_name = f"{path}.{missing}" if path else missing
+        return InvalidInput(f"missing required field {field_name}", field=field_name)
+    if validator == "additionalProperties":
+        props = sorted(err.schema.get("properties", {}))
+        extra = sorted(set(err.instance) - set(props)) if isinstance(err.instance, dict) else []
+        where = f" in {path}" if path else ""
+        return InvalidInput(f"unknown field(s) {', '.join(extra)}{where}", field=path or (extra[0] if extra else None),
+                            allowed=props)
+    if validator == "enum":
+        allowed = list(err.validator_value)
+    elif validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        allowed = f"{validator} {err.validator_value}"
+    elif validator == "type":
+        allowed = f"type {err.validator_value}"
+    where = path or "input"
+    return InvalidInput(f"{where}: {err.message}", field=path or None, allowed=allowed)
+
+
+def validate(name: str, inp: object) -> None:
+    if not isinstance(inp, dict):
+        raise InvalidInput("tool input must be a JSON object", field=None)
+    from jsonschema.exceptions import best_match
+
+    err = best_match(_validator(name).iter_errors(inp))
+    if err is not None:
+        raise _describe_validation_error(err)
+
+
+def error_result(exc: ModelMathError) -> dict:
+    return {"error": exc.to_dict()}
+
+
+def call_validated(name: str, inp: dict) -> ToolOutcome:
+    """Run a tool on input that already passed validation (the CLI builds it from schema-derived options)."""
+    try:
+        return ToolOutcome(get_tool(name).func(inp), False)
+    except ModelMathError as exc:
+        return ToolOutcome(error_result(exc), True)
+    except (ArithmeticError, RecursionError, MemoryError) as exc:  # absurd sizes: say so, don't crash
+        return ToolOutcome({"error": {"type": "invalid_input", "message": f"cannot compute: {exc}"}}, True)
+    except Exception as exc:  # noqa: BLE001 - a bug must still reach the model as a result, not a crash
+        log.exception("tool %s failed", name)
+        return ToolOutcome({"error": {"type": "internal_error", "message": f"{type(exc).__name__}: {exc}"}}, True)
+
+
+def run_tool(name: str, inp: object) -> ToolOutcome:
+    """Validate raw input against the tool's schema, then run it. Never raises."""
+    try:
+        get_tool(name)
+        validate(name, inp)
+    except ModelMathError as exc:
+        return ToolOutcome(error_result(exc), True)
+    return call_validated(name, inp)  # type: ignore[arg-type]
