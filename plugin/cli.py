@@ -8,12 +8,12 @@ import logging
 import sys
 
 import click
-
 from modelmath.tools import catalog
 from modelmath.tools.errors import ModelMathError
 from modelmath.tools.registry import definitions, run_tool, tools
 
 from .clibuild import InputError, build_command, format_error
+from .mcp_server import mcp_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -26,6 +26,8 @@ def cli() -> None:
 for _tool in tools():
     if _tool.cli is not None:
         cli.add_command(build_command(_tool))
+
+cli.add_command(mcp_cmd)
 
 
 @cli.command("models")

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import click
-
 from modelmath.tools.errors import ModelMathError
 from modelmath.tools.hf_config import config_size_ok
 from modelmath.tools.registry import Tool, call_validated, run_tool

@@ -248,10 +248,9 @@ def _falcon(cfg: _Cfg) -> dict:
     h = cfg.int("hidden_size")
     heads = cfg.int("num_attention_heads")
     new_arch = bool(cfg.get("new_decoder_architecture"))
-    if new_arch:
-        kv = cfg.get("num_kv_heads") or heads
-    else:
-        kv = 1 if cfg.get("multi_query") else heads
+    # New architecture: grouped KV heads; old: multi_query means one shared KV head.
+    old_kv = 1 if cfg.get("multi_query") else heads
+    kv = (cfg.get("num_kv_heads") or heads) if new_arch else old_kv
     bias = bool(cfg.get("bias"))
     parallel = bool(cfg.get("parallel_attn"))
     # Old Falcon with parallel attention has one input LayerNorm; the new architecture has ln_attn and
