@@ -41,7 +41,7 @@ def _table(rows: list[dict], indent: str) -> list[str]:
     cells = [[_num(r.get(c, "")) for c in cols] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
     lines = [indent + "  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))]
-    lines += [indent + "  ".join(x.rjust(w) for x, w in zip(row, widths)) for row in cells]
+    lines += [indent + "  ".join(x.rjust(w) for x, w in zip(row, widths, strict=True)) for row in cells]
     return lines
 
 

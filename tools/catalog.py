@@ -7,16 +7,18 @@ explicit fields instead.
 
 from __future__ import annotations
 
-import difflib
 import json
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from .errors import UnknownName
 
 _DATA_FILES = ("models.json", "illustrative.json")
+# Package data sits beside the modules in every install (wheel or editable); a plain path avoids the
+# importlib.resources machinery on the CLI's start-up path.
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 # Suffixes that name a fine-tune of the same shape; the base entry answers for them.
 _SUFFIXES = ("instruct", "chat", "hf", "it", "base", "bf16", "fp8", "pt", "2507", "thinking", "original")
 
@@ -66,7 +68,8 @@ def _normalize(name: str) -> str:
 def entries() -> tuple[CatalogEntry, ...]:
     out = []
     for fname in _DATA_FILES:
-        raw = json.loads(resources.files(__package__).joinpath("data", fname).read_text(encoding="utf-8"))
+        with open(os.path.join(DATA_DIR, fname), encoding="utf-8") as f:
+            raw = json.load(f)
         for e in raw["models"]:
             out.append(CatalogEntry(
                 id=e["id"], name=e["name"], family=e.get("family", ""), source=e["source"], as_of=e["as_of"],
@@ -95,6 +98,8 @@ def lookup(name: str) -> CatalogEntry:
     idx = _index()
     if key in idx:
         return idx[key]
+    import difflib  # only needed on a miss
+
     close = difflib.get_close_matches(key, list(idx), n=5, cutoff=0.6)
     suggestions = list(dict.fromkeys(idx[c].id for c in close))
     hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `modelmath models` lists them"

@@ -7,15 +7,12 @@ with jsonschema, runs the function, and turns every failure into a structured er
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
 
 from .errors import InvalidInput, ModelMathError, UnknownName
-
-log = logging.getLogger("modelmath")
 
 
 @dataclass(frozen=True)
@@ -134,7 +131,9 @@ def call_validated(name: str, inp: dict) -> ToolOutcome:
     except (ArithmeticError, RecursionError, MemoryError) as exc:  # absurd sizes: say so, don't crash
         return ToolOutcome({"error": {"type": "invalid_input", "message": f"cannot compute: {exc}"}}, True)
     except Exception as exc:  # noqa: BLE001 - a bug must still reach the model as a result, not a crash
-        log.exception("tool %s failed", name)
+        import logging  # lazy: keeps the offline CLI's start-up lean
+
+        logging.getLogger("modelmath").exception("tool %s failed", name)
         return ToolOutcome({"error": {"type": "internal_error", "message": f"{type(exc).__name__}: {exc}"}}, True)
 
 
