@@ -15,10 +15,19 @@ def _num(v) -> str:
     return str(v)
 
 
+def _binary(v: int) -> str:
+    for unit, size in (("GiB", _GIB), ("MiB", 2**20), ("KiB", 2**10)):
+        if v >= size:
+            return f"{v / size:,.2f} {unit}"
+    return f"{v} B"
+
+
 def _value(key: str, v) -> str:
     if isinstance(v, int) and not isinstance(v, bool):
         if key.endswith("bytes") or key == "bytes":
             return f"{v:,} B  = {v / _GB:,.3f} GB = {v / _GIB:,.3f} GiB"
+        if key.startswith("bytes_per"):
+            return f"{v:,} B  ({_binary(v)})"
         if key.endswith("params"):
             return f"{v:,}  ({v / 1e9:,.3f} B)" if v >= 10**8 else f"{v:,}"
     if isinstance(v, dict) and set(v) == {"bytes", "gb", "gib"}:
@@ -46,7 +55,7 @@ def _table(rows: list[dict], indent: str) -> list[str]:
 
 
 def _block(d: dict, indent: str = "") -> list[str]:
-    keys = [k for k in d if k not in ("assumptions", "warnings") and not _redundant(k, d)]
+    keys = [k for k in d if k not in ("assumptions", "warnings", "model") and not _redundant(k, d)]
     scalars = [k for k in keys if not isinstance(d[k], dict) and not (isinstance(d[k], list) and d[k]
                                                                        and isinstance(d[k][0], dict))]
     width = max((len(k) for k in scalars), default=0)
@@ -65,8 +74,19 @@ def _block(d: dict, indent: str = "") -> list[str]:
     return lines
 
 
+def _header(model) -> list[str]:
+    if isinstance(model, str):
+        return [model]
+    if not isinstance(model, dict):
+        return []
+    name = model.get("name") or model.get("id") or ""
+    src = model.get("shape_source") or model.get("source")
+    when = f", as of {model['as_of']}" if model.get("as_of") else ""
+    return [f"{name}  ({src}{when})" if src else name]
+
+
 def render(result: dict) -> str:
-    lines: list[str] = []
+    lines: list[str] = _header(result.get("model"))
     for w in result.get("warnings", []):
         lines.append(f"warning: {w}")
     lines += _block(result)

@@ -161,10 +161,16 @@ def kv_report(m: ResolvedModel, context: int, batch: int, kv_dtype: str, budget:
         out["mla"] = {"cached_dims_per_layer": s.mla.kv_lora_rank + s.mla.qk_rope_head_dim,
                       "naive_expanded_bytes_per_token": expanded,
                       "compression_vs_expanded": round(expanded / out["bytes_per_token"], 2)}
+    warnings = _context_warnings(m.shape, context)
     if budget is not None:
-        out["budget"] = {"memory_budget_bytes": budget,
-                         "max_context_tokens_at_batch": max_context_for_budget(layout, budget, batch),
+        max_ctx = max_context_for_budget(layout, budget, batch)
+        out["budget"] = {"memory_budget_bytes": budget, "max_context_tokens_at_batch": max_ctx,
                          "max_sequences_at_context": max_sequences_for_budget(layout, budget, context)}
+        window = m.shape.max_position_embeddings
+        if window and (max_ctx is None or max_ctx > window):
+            out["budget"]["model_context_window_tokens"] = window
+            warnings.append(f"the budget would hold more context than the model's window ({window:,} tokens); "
+                            "the usable maximum is the window")
     a = [f"{fmt.name} KV: {fmt.note}"]
     if s.mla:
         a.append("MLA cached as vLLM/SGLang store it: latent (kv_lora_rank) + rope key, one head, no K/V pair")
@@ -177,7 +183,6 @@ def kv_report(m: ResolvedModel, context: int, batch: int, kv_dtype: str, budget:
         a.append("every layer is sliding-window: the cache stops growing at the window, context is unbounded")
     a.append("bytes_per_token counts every layer (before any window fills); total_bytes applies the windows")
     out["assumptions"] = a
-    warnings = _context_warnings(s, context)
     if warnings:
         out["warnings"] = warnings
     return out

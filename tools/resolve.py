@@ -124,6 +124,4 @@ def describe(model: ResolvedModel) -> dict:
     if model.entry_id:
         out["catalog_id"] = model.entry_id
         out["as_of"] = model.as_of
-    if model.notes:
-        out["notes"] = list(model.notes)
     return out

@@ -160,3 +160,51 @@ def test_layernorm_and_biases_counted():
                    norm="layernorm")
     expected = 10 * 4 + (4 * 12 + 12) + (4 * 4 + 4) + (4 * 8 + 8) + (8 * 4 + 4) + 2 * (2 * 4) + 2 * 4
     assert parameter_count(s).total == expected
+
+
+def test_mistral_7b_v01_exact():
+    # Mistral 7B: vocab 32000, hidden 4096, 32 layers, 32 heads / 8 KV heads, intermediate 14336, untied.
+    layer = 2 * 4096 * 4096 + 2 * 4096 * 1024 + 3 * 4096 * 14336 + 2 * 4096
+    expected = 2 * 32000 * 4096 + 32 * layer + 4096
+    assert expected == 7_241_732_096
+    assert count("mistral-7b-v0.1").total == expected
+
+
+def test_gemma3_1b_exact():
+    # Gemma 3 1B (gemma3_text): vocab 262144, hidden 1152, 26 layers, 4 heads / 1 KV head of 256,
+    # intermediate 6912, 4 norms per layer + q/k norms of head_dim, tied: 999,885,952 ("1B").
+    layer = 1152 * 1024 + 2 * 1152 * 256 + 1024 * 1152 + 3 * 1152 * 6912 + 4 * 1152 + 2 * 256
+    expected = 262144 * 1152 + 26 * layer + 1152
+    assert expected == 999_885_952
+    assert count("gemma-3-1b").total == expected
+
+
+def test_gemma_7b_exact():
+    # Gemma 7B: vocab 256000, hidden 3072, 28 layers, 16 heads of 256 (not 3072/16 = 192), MHA,
+    # intermediate 24576, GeGLU, tied.
+    layer = 4 * 3072 * 4096 + 3 * 3072 * 24576 + 2 * 3072
+    expected = 256000 * 3072 + 28 * layer + 3072
+    assert expected == 8_537_680_896
+    assert count("gemma-7b").total == expected
+
+
+def test_olmo2_7b_full_width_qk_norms():
+    # OLMo-2 7B: vocab 100352, hidden 4096, 32 layers, MHA, intermediate 11008, untied; RMSNorm q_norm and
+    # k_norm over the full 4096-wide projections, two (post-)norms per layer.
+    layer = 4 * 4096 * 4096 + 3 * 4096 * 11008 + 2 * 4096 + 2 * 4096
+    expected = 2 * 100352 * 4096 + 32 * layer + 4096
+    assert count("olmo-2-7b").total == expected
+
+
+def test_qwen25_7b_matches_model_card():
+    # Qwen2.5-7B model card: 7.61B parameters, 6.53B non-embedding (the card truncates: allow its last digit).
+    c = count("qwen2.5-7b")
+    assert abs(c.total / 1e9 - 7.61) < 0.01
+    assert abs(c.non_embedding / 1e9 - 6.53) < 0.01
+
+
+def test_deepseek_v2_matches_paper():
+    # DeepSeek-V2 paper (arXiv 2405.04434) abstract: 236B total, 21B activated per token.
+    c = count("deepseek-v2")
+    assert round(c.total / 1e9) == 236
+    assert round(c.active / 1e9) == 21
