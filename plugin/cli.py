@@ -4,7 +4,6 @@ mcp, tiktoken) happen only inside the commands that need them, keeping the offli
 from __future__ import annotations
 
 import json
-import logging
 import sys
 
 import click
@@ -16,16 +15,26 @@ from .clibuild import InputError, build_command, format_error
 from .mcp_server import mcp_cmd
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class ToolGroup(click.Group):
+    """Calculator commands are built from the registry on demand, so starting `modelmath params` does not
+    build every other command."""
+
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *(t.cli.command for t in tools() if t.cli)})
+
+    def get_command(self, ctx, name):
+        cmd = super().get_command(ctx, name)
+        if cmd is None:
+            for t in tools():
+                if t.cli is not None and t.cli.command == name:
+                    return build_command(t)
+        return cmd
+
+
+@click.group(cls=ToolGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="modelmath")
 def cli() -> None:
     """Exact, explained numbers about LLMs: parameters, KV cache, memory, GPUs, speed, cost."""
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-
-
-for _tool in tools():
-    if _tool.cli is not None:
-        cli.add_command(build_command(_tool))
 
 cli.add_command(mcp_cmd)
 

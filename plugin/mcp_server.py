@@ -1,0 +1,140 @@
+"""`modelmath mcp`: the registry's calculators as an MCP server (official `mcp` SDK 2.x).
+
+We build on the SDK's low-level `mcp.server.Server` rather than `MCPServer`: `MCPServer.add_tool` derives a
+tool's input schema from a Python signature, which would be a second copy of the schemas the registry
+already declares. With `on_list_tools` / `on_call_tool` the names, descriptions and input schemas are passed
+through verbatim from `tools.registry`, and raw arguments go to `registry.run_tool`, the same
+validate-then-run path the agent loop uses (it never raises; bad input becomes a structured error).
+
+`mcp` (~0.7 s of imports) is imported inside the functions that need it, so the offline CLI, which imports
+this module to register the command, does not pay for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+from modelmath.tools import registry
+
+if TYPE_CHECKING:
+    from mcp.server import Server
+
+log = logging.getLogger("modelmath.mcp")
+
+SERVER_NAME = "modelmath"
+HTTP_PATH = "/mcp"
+DEFAULT_PORT = 8000
+
+# Sent once at initialize; hosts may add it to the model's context. Kept short: the tool descriptions
+# carry the detail, and the Claude Code plugin's skill says the rest.
+INSTRUCTIONS = (
+    "Calculators for exact, explained numbers about LLMs (parameters, KV cache, memory and more). Call a "
+    "tool instead of estimating, and quote its numbers and assumptions rather than re-deriving them. Sizes "
+    "come as bytes, GB (10^9) and GiB (2^30): name the unit you quote. Anthropic does not publish Claude's "
+    "parameter counts; the catalog's 'illustrative' tiers are speculative, never facts."
+)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("modelmath")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+def _result_text(result: dict) -> str:
+    # The same JSON the Messages API tool_result carries, so every host sees one wording. The MCP spec asks
+    # tools that return structuredContent to also send it serialized as text, for clients that ignore it.
+    return json.dumps(result, ensure_ascii=False)
+
+
+def build_server() -> Server:
+    """A server exposing every tool in the registry as it is at this moment (call at server start, so tools
+    added to the registry later appear without touching this module)."""
+    import mcp_types as types
+    from mcp.server import Server
+    from mcp.shared.exceptions import MCPError
+
+    # Every calculator is a pure function of its input: nothing is written, a repeat call gives the same
+    # answer, and it reaches nothing outside the packaged catalog.
+    annotations = types.ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+                                        open_world_hint=False)
+    listed = [types.Tool(name=t.name, description=t.description, input_schema=t.input_schema,
+                         annotations=annotations) for t in registry.tools()]
+    schemas = {t.name: t.input_schema for t in registry.tools()}
+
+    async def list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=listed)
+
+    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        if params.name not in schemas:
+            # The spec makes an unknown tool a protocol error (-32602), unlike bad arguments, which go back
+            # to the model as an is_error result it can correct.
+            raise MCPError(types.INVALID_PARAMS, f"unknown tool {params.name!r}; available: "
+                           f"{', '.join(schemas)}")
+        # The calculators take micro- to milliseconds, so they run on the event loop rather than a thread.
+        outcome = registry.run_tool(params.name, params.arguments if params.arguments is not None else {})
+        if outcome.is_error:
+            log.info("tool %s rejected input: %s", params.name, outcome.result.get("error", {}).get("message"))
+        return types.CallToolResult(content=[types.TextContent(type="text", text=_result_text(outcome.result))],
+                                    structured_content=outcome.result, is_error=outcome.is_error)
+
+    return Server(SERVER_NAME, version=_version(), title="modelmath", instructions=INSTRUCTIONS,
+                  on_list_tools=list_tools, on_call_tool=call_tool, get_tool_input_schema=schemas.get)
+
+
+async def serve_stdio(server: Server) -> None:
+    from mcp.server.stdio import stdio_server
+
+    # stdio_server claims fd 1 for the protocol and points the process's own stdout at stderr while it runs,
+    # so a stray print() cannot corrupt the channel.
+    async with stdio_server() as (read_stream, write_stream):
+        await server.run(read_stream, write_stream, server.create_initialization_options())
+
+
+async def serve_http(server: Server, host: str, port: int) -> None:
+    import uvicorn
+
+    # For 127.0.0.1 / localhost the SDK turns on DNS-rebinding protection (Host and Origin checks).
+    app = server.streamable_http_app(streamable_http_path=HTTP_PATH, host=host)
+    # log_config=None: uvicorn's default config sends access logs to stdout; ours go to stderr.
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    log.info("serving %d tools over streamable HTTP at http://%s:%d%s", len(registry.tools()),
+             f"[{host}]" if ":" in host else host, port, HTTP_PATH)
+    await uvicorn.Server(config).serve()
+
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@click.command("mcp")
+@click.option("--transport", type=click.Choice(["stdio", "streamable-http"]), default="stdio", show_default=True,
+              help="stdio for a local IDE host (it starts the process); streamable-http for a shared server.")
+@click.option("--host", default=None, help="Address to bind with streamable-http (default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help=f"Port for streamable-http (default {DEFAULT_PORT}); the endpoint is {HTTP_PATH}.")
+def mcp_cmd(transport: str, host: str | None, port: int | None) -> None:
+    """Run an MCP server exposing every calculator tool (stdout is the protocol; logs go to stderr)."""
+    if transport == "stdio" and (host is not None or port is not None):
+        raise click.UsageError("--host and --port apply only to --transport streamable-http")
+    import anyio
+
+    # A long-running server: give it a log (stderr, never stdout, which is the protocol channel). Other
+    # libraries stay at WARNING; our startup line and rejected inputs are INFO.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    log.setLevel(logging.INFO)
+    server = build_server()
+    if transport == "stdio":
+        log.info("serving %d tools over stdio", len(registry.tools()))
+        anyio.run(serve_stdio, server)
+        return
+    host = host or "127.0.0.1"
+    if host not in _LOOPBACK:
+        log.warning("binding %s: the server has no authentication; expose it only on a trusted network", host)
+    anyio.run(serve_http, server, host, port or DEFAULT_PORT)
