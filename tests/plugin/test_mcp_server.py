@@ -111,6 +111,28 @@ def _lookup_llama_8b(r: dict) -> None:
     assert (s["vocab_size"], s["intermediate_size"], s["tied_embeddings"]) == (128256, 14336, False)
 
 
+def _cost_haiku_claims(r: dict) -> None:
+    # Anthropic pricing page: Claude Haiku 4.5 $1 / MTok input, $5 / MTok output. Per request:
+    # 1,500 x $1/1e6 + 300 x $5/1e6 = $0.0015 + $0.0015 = $0.003; x 10,000/day = $30; x 30 days = $900.
+    assert r["usd_per_request"] == 0.003
+    assert r["usd_per_day"] == 30.0
+    assert r["usd_per_month"] == 900.0
+
+
+def _self_hosting(r: dict) -> None:
+    # 2 GPUs x $3/h = $6/h; 1,000 tok/s x 3,600 s = 3.6M tokens/h → $6 / 3.6 MTok = $1.667/MTok.
+    # Haiku 4.5 blended at 3 input : 1 output = (3 x $1 + $5) / 4 = $2/MTok; $6 x 720 h = $4,320/month
+    # breaks even at 4,320 / 2 = 2,160 MTok/month.
+    assert round(r["self_hosted_usd_per_mtok"], 3) == 1.667
+    assert r["claude"]["blended_usd_per_mtok"] == 2.0
+    assert r["break_even_tokens_per_month"] == 2_160_000_000
+
+
+def _tokens_from_words(r: dict) -> None:
+    # OpenAI's tokenizer help page rule of thumb: 1 token ~ 3/4 of a word → 750 words ~ 1,000 tokens.
+    assert r["tokens_estimate"] == 1000
+
+
 # One or more checked calls per registry tool. Adding a tool to the registry? Add it here, with expected
 # values from a source or a derivation written out above.
 EXAMPLES: dict[str, list[Example]] = {
@@ -128,6 +150,17 @@ EXAMPLES: dict[str, list[Example]] = {
     ],
     "model_lookup": [
         Example({"model": "llama-3.1-8b"}, _lookup_llama_8b, "catalog entry"),
+    ],
+    "api_cost": [
+        Example({"model": "claude-haiku-4-5", "input_tokens": 1500, "output_tokens": 300,
+                 "requests_per_day": 10000}, _cost_haiku_claims, "10k claims a day"),
+    ],
+    "self_hosting_cost": [
+        Example({"gpus": 2, "gpu_usd_per_hour": 3.0, "tokens_per_second": 1000, "claude_model": "claude-haiku-4-5"},
+                _self_hosting, "break-even vs Haiku 4.5"),
+    ],
+    "count_tokens": [
+        Example({"words": 750}, _tokens_from_words, "words to tokens rule of thumb"),
     ],
 }
 
