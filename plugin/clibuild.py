@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -100,10 +102,20 @@ def format_error(result: dict) -> str:
     return msg
 
 
-def emit(result: dict, is_error: bool, as_json: bool) -> None:
+@dataclass(frozen=True)
+class CommandExtras:
+    """CLI-only additions to a derived command: options that are not tool inputs (e.g. --prices FILE),
+    handled by `prepare` before the tool runs, and `present` to reshape the result for human output."""
+
+    params: tuple[click.Parameter, ...] = ()
+    prepare: Callable[[dict], None] = lambda values: None
+    present: Callable[[dict], dict] = field(default=lambda result: result)
+
+
+def emit(result: dict, is_error: bool, as_json: bool, present: Callable[[dict], dict] | None = None) -> None:
     if is_error:
         raise InputError(format_error(result))
-    click.echo(json.dumps(result, indent=2) if as_json else render(result))
+    click.echo(json.dumps(result, indent=2) if as_json else render(present(result) if present else result))
 
 
 def _option(name: str, schema: dict, dest: str) -> click.Option:
@@ -118,7 +130,8 @@ def _option(name: str, schema: dict, dest: str) -> click.Option:
     return click.Option([f"--{flag}", dest], type=click_type(schema), default=None, help=help_)
 
 
-def build_command(tool: Tool) -> click.Command:
+def build_command(tool: Tool, extras: CommandExtras | None = None) -> click.Command:
+    extras = extras or CommandExtras()
     spec = tool.cli
     schema = tool.schema_for_validation
     props = schema.get("properties", {})
@@ -142,9 +155,12 @@ def build_command(tool: Tool) -> click.Command:
         else:
             params.append(_option(spec.rename.get(key, key), sub, key))
             plain.append(key)
+    params.extend(extras.params)
     params.append(click.Option(["--json", "as_json"], is_flag=True, help="Print the result as JSON."))
+    extra_names = {p.name for p in extras.params}
 
     def callback(as_json: bool, **kw):
+        extras.prepare({k: kw.pop(k) for k in extra_names})
         inp: dict = {}
         kw = {k: ([x for part in v for x in part] if isinstance(v, tuple) else v) for k, v in kw.items()}
         kw = {k: (None if v == [] else v) for k, v in kw.items()}
@@ -159,7 +175,7 @@ def build_command(tool: Tool) -> click.Command:
         # goes through full jsonschema validation.
         needs_schema = bool(flat) or any(k in spec.file_inputs for k in inp)
         outcome = run_tool(tool.name, inp) if needs_schema else call_validated(tool.name, inp)
-        emit(outcome.result, outcome.is_error, as_json)
+        emit(outcome.result, outcome.is_error, as_json, extras.present)
 
     return click.Command(spec.command, params=params, callback=callback,
                          help=spec.help or tool.description.split(". ")[0] + ".")

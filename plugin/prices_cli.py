@@ -18,7 +18,7 @@ import click
 from modelmath.tools.errors import ModelMathError
 from modelmath.tools.registry import call_validated
 
-from .clibuild import Count, InputError, format_error
+from .clibuild import CommandExtras, Count, InputError, format_error
 from .render import render
 
 if TYPE_CHECKING:
@@ -98,26 +98,17 @@ def humanize(result):
     return result
 
 
-def _wrap_tool_command(cmd: click.Command, tool_name: str) -> None:
-    """Give a derived cost command --prices and money-aware rendering. Its options stay schema-derived."""
-    cmd.params.append(click.Option(["--prices", "prices_file"], type=click.Path(dir_okay=False), default=None,
-                                   help=f"JSON price file overriding or adding catalog entries (else ${ENV_VAR})."))
+def _prepare(values: dict) -> None:
+    if values.get("prices_file"):
+        use_price_file(values["prices_file"])
 
-    def callback(as_json: bool, prices_file: str | None = None, **kw) -> None:
-        if prices_file:
-            use_price_file(prices_file)
-        inp = {}
-        for k, v in kw.items():
-            if isinstance(v, tuple):  # repeatable list option: a tuple of lists
-                v = [x for part in v for x in part] or None
-            if v is not None:
-                inp[k] = v
-        outcome = call_validated(tool_name, inp)
-        if outcome.is_error:
-            raise InputError(format_error(outcome.result))
-        click.echo(json.dumps(outcome.result, indent=2) if as_json else render(humanize(outcome.result)))
 
-    cmd.callback = callback
+PRICED_EXTRAS = CommandExtras(
+    params=(click.Option(["--prices", "prices_file"], type=click.Path(dir_okay=False), default=None,
+                         help=f"JSON price file overriding or adding catalog entries (else ${ENV_VAR})."),),
+    prepare=_prepare,
+    present=humanize,
+)
 
 
 # -- modelmath prices ----------------------------------------------------------------------------------
@@ -247,26 +238,13 @@ def tokens_cmd(text: str | None, file_: str | None, exact: bool, model: str | No
     click.echo(json.dumps(result, indent=2) if as_json else render(result))
 
 
-_PRICED_COMMANDS = {"cost": "api_cost", "self-host": "self_hosting_cost"}
-
-
-def register(cli: click.Group) -> None:
+def register(cli) -> None:
     """Add `prices` and `tokens`; give the registry-derived `cost` / `self-host` commands --prices and $
-    rendering; honour $MODELMATH_PRICES in every command of this process.
-
-    The group builds registry commands on demand (ToolGroup.get_command), so the two are adapted as they are
-    built rather than here: start-up pays for neither them nor the price catalog."""
+    rendering; honour $MODELMATH_PRICES in every command of this process (the file is read at the first
+    price lookup, so start-up pays for neither it nor the price catalog)."""
     if os.environ.get(ENV_VAR):
-        install()  # the file itself is read at the first price lookup
+        install()
     cli.add_command(prices_cmd)
     cli.add_command(tokens_cmd)
-    build = cli.get_command
-
-    def get_command(ctx: click.Context, name: str) -> click.Command | None:
-        cmd = build(ctx, name)
-        if cmd is not None and name in _PRICED_COMMANDS and not getattr(cmd, "_modelmath_priced", False):
-            _wrap_tool_command(cmd, _PRICED_COMMANDS[name])
-            cmd._modelmath_priced = True  # type: ignore[attr-defined]
-        return cmd
-
-    cli.get_command = get_command  # type: ignore[method-assign]
+    for command in ("cost", "self-host"):
+        cli.extras[command] = PRICED_EXTRAS

@@ -49,8 +49,14 @@ def _table(rows: list[dict], indent: str) -> list[str]:
     cols = list(dict.fromkeys(k for r in rows for k in r))
     cells = [[_num(r.get(c, "")) for c in cols] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    lines = [indent + "  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))]
-    lines += [indent + "  ".join(x.rjust(w) for x, w in zip(row, widths, strict=True)) for row in cells]
+    # Numbers (and $ amounts) right-aligned so digits line up; words left-aligned.
+    numeric = [all(isinstance(r.get(c), (int, float)) or str(r.get(c, "")).startswith("$") for r in rows)
+               for c in cols]
+    lines = [indent + "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cols, widths, numeric,
+                                                                                   strict=True))]
+    lines += [indent + "  ".join(x.rjust(w) if n else x.ljust(w) for x, w, n in zip(row, widths, numeric,
+                                                                                    strict=True))
+              for row in cells]
     return lines
 
 
