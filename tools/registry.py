@@ -54,9 +54,9 @@ class ToolOutcome:
 @cache
 def tools() -> tuple[Tool, ...]:
     # Imported here so that importing the registry stays cheap and each module adds its own tools.
-    from . import core_tools
+    from . import core_tools, cost_tools, hw_tools, train_tools
 
-    found: list[Tool] = [*core_tools.TOOLS]
+    found: list[Tool] = [*core_tools.TOOLS, *cost_tools.TOOLS, *hw_tools.TOOLS, *train_tools.TOOLS]
     names = [t.name for t in found]
     dupes = {n for n in names if names.count(n) > 1}
     assert not dupes, f"duplicate tool names: {dupes}"

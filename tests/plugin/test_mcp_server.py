@@ -133,6 +133,39 @@ def _tokens_from_words(r: dict) -> None:
     assert r["tokens_estimate"] == 1000
 
 
+def _gpu_h100(r: dict) -> None:
+    # NVIDIA H100 SXM datasheet: 80 GB HBM3, 3.35 TB/s; BF16 1,979 TFLOPS "with sparsity" → 989 dense.
+    assert r["memory_gb_sold"] == 80
+    assert r["bandwidth_gb_s"] == 3350
+    assert r["dense_tflops"]["bf16"] == 989
+
+
+def _fit_llama_70b_h100(r: dict) -> None:
+    # 70,553,706,496 params x 2 bytes = 141.1 GB of bf16 weights > one 80 GB H100 → needs at least two.
+    assert r["weights_bytes"] == 2 * 70_553_706_496
+    row = r["gpus"][0]
+    assert row["fits_on_one"] is False and row["gpus"] >= 2
+
+
+def _speed_gpt_fast(r: dict) -> None:
+    # pytorch-labs/gpt-fast README: Llama-3.1-8B bf16, batch 1, one A100-80GB: 93.89 tok/s.
+    # The goal is ±25% of such measurements.
+    mid = r["decode"]["tokens_per_s_per_stream"]["mid"]
+    assert 0.75 * 93.89 <= mid <= 1.25 * 93.89
+
+
+def _train_memory_states(r: dict) -> None:
+    # ZeRO paper (Rajbhandari et al. 2020, §3.1): mixed-precision Adam keeps 2 + 2 + 12 = 16 bytes per
+    # parameter of model states: 8,030,261,248 x 16 = 128,484,179,968 bytes.
+    g = r["per_gpu"]
+    assert g["weights"]["bytes"] + g["gradients"]["bytes"] + g["optimizer_states"]["bytes"] == 16 * 8_030_261_248
+
+
+def _train_compute_llama3(r: dict) -> None:
+    # Llama 3 paper (arXiv 2407.21783) §1: 405B parameters on 15.6T tokens ≈ 3.8e25 FLOPs (6·N·D).
+    assert round(r["training_flops"] / 1e25, 1) == 3.8
+
+
 # One or more checked calls per registry tool. Adding a tool to the registry? Add it here, with expected
 # values from a source or a derivation written out above.
 EXAMPLES: dict[str, list[Example]] = {
@@ -159,6 +192,14 @@ EXAMPLES: dict[str, list[Example]] = {
         Example({"gpus": 2, "gpu_usd_per_hour": 3.0, "tokens_per_second": 1000, "claude_model": "claude-haiku-4-5"},
                 _self_hosting, "break-even vs Haiku 4.5"),
     ],
+    "gpu_lookup": [Example({"gpu": "h100 sxm"}, _gpu_h100, "datasheet figures")],
+    "hardware_fit": [Example({"model": "llama-3.1-70b", "gpus": ["h100"], "context_tokens": 8192},
+                             _fit_llama_70b_h100, "70B bf16 needs two H100s")],
+    "speed_estimate": [Example({"model": "llama-3.1-8b", "gpu": "a100-80gb-sxm", "context_tokens": 512},
+                               _speed_gpt_fast, "gpt-fast calibration case")],
+    "training_memory": [Example({"model": "llama-3.1-8b"}, _train_memory_states, "16 bytes/param states")],
+    "training_compute": [Example({"model": "llama-3.1-405b", "training_tokens": 15.6e12},
+                                 _train_compute_llama3, "Llama 3 405B compute")],
     "count_tokens": [
         Example({"words": 750}, _tokens_from_words, "words to tokens rule of thumb"),
     ],
