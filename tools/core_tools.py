@@ -28,8 +28,10 @@ WEIGHT_DTYPE = {"enum": sorted(WEIGHT_FORMATS), "description": "Weight format (d
 _ARCH_CLI = {"architecture.tied_embeddings": "tied/untied"}
 
 
-def _schema(props: dict, required: tuple[str, ...] = (), *, full_arch: bool = False) -> dict:
-    s = {"type": "object", "properties": {**model_properties(full_arch), **props}, "additionalProperties": False}
+def _schema(props: dict, required: tuple[str, ...] = (), *, full_arch: bool = False,
+            documented: bool = False) -> dict:
+    s = {"type": "object", "properties": {**model_properties(full_arch, documented), **props},
+         "additionalProperties": False}
     if required:
         s["required"] = list(required)
     return s
@@ -112,9 +114,10 @@ PARAMETER_COUNT = Tool(
     name="parameter_count",
     description=(
         "Exact parameter count of a decoder-only LLM: total, active per token (MoE), non-embedding, and a "
-        "breakdown (embeddings, attention, MLP, experts, router, norms, LM head). Give exactly one of: model "
-        "(catalog name), hf_config (config.json contents), or architecture (explicit fields)."),
-    input_schema=_schema({}, full_arch=True),
+        "breakdown. Every model tool takes exactly one of: model (catalog name), hf_config (config.json "
+        "contents), or architecture (explicit fields, listed here)."),
+    input_schema=_schema({}, documented=True),
+    validation_schema=_validation({}),
     func=_params,
     cli=CliSpec(command="params", positional="model", file_inputs={"hf_config": "config"}, flatten="architecture",
                 rename=_ARCH_CLI, help="Exact parameter count (total, active, breakdown)."),

@@ -44,15 +44,28 @@ MODEL_PROPERTIES: dict = {
     "architecture": ARCHITECTURE_SCHEMA,
 }
 
+# What Claude sees: the architecture fields as one line of prose (the full per-field schema costs ~500
+# tokens per tool); every call is still validated against ARCHITECTURE_SCHEMA.
+ARCHITECTURE_DOC = (
+    "Explicit shape. Required: vocab_size, hidden_size, layers, heads, intermediate_size. Optional: kv_heads, "
+    "head_dim, ffn (gated|standard), tied_embeddings, qkv_bias, o_bias, mlp_bias, norm (rmsnorm|layernorm), "
+    "norms_per_layer, qk_norm (none|per_head|full), positions (rotary|learned|alibi|none), "
+    "max_position_embeddings, sliding_window, layer_types (list of full|sliding), attention_sinks; MoE: "
+    "num_experts, experts_per_token, expert_intermediate_size, shared_intermediate_size, dense_layers (first N "
+    "dense); MLA: kv_lora_rank, q_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim.")
 
-def model_properties(full: bool) -> dict:
-    """`full=False` gives the short form sent to Claude for every tool after the first; validation always
-    uses the full schema (see registry)."""
+
+def model_properties(full: bool, documented: bool = False) -> dict:
+    """Schema properties for the three model inputs. `full=True`: for validation (and the CLI). Otherwise
+    the form sent to Claude: `documented=True` spells the fields out once (parameter_count); every other
+    tool points there."""
     if full:
         return dict(MODEL_PROPERTIES)
-    short = dict(MODEL_PROPERTIES)
-    short["architecture"] = {"type": "object", "description": "Explicit shape, fields as in parameter_count."}
-    return short
+    if documented:
+        return {"model": MODEL_PROPERTIES["model"], "hf_config": MODEL_PROPERTIES["hf_config"],
+                "architecture": {"type": "object", "description": ARCHITECTURE_DOC}}
+    return {"model": {"type": "string"}, "hf_config": {"type": "object"},
+            "architecture": {"type": "object", "description": "As in parameter_count."}}
 
 
 _MLA_KEYS = ("kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")

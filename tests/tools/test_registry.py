@@ -68,7 +68,7 @@ _json = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
-_arch_keys = list(get_tool("parameter_count").input_schema["properties"]["architecture"]["properties"])
+_arch_keys = list(get_tool("parameter_count").schema_for_validation["properties"]["architecture"]["properties"])
 _arch = st.dictionaries(st.sampled_from(_arch_keys),
                         st.integers(min_value=-2, max_value=2**70) | st.sampled_from(
                             ["gated", "standard", "rmsnorm", "layernorm", "full", "per_head"]) | st.booleans()
