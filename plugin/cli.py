@@ -11,13 +11,19 @@ from modelmath.tools import catalog
 from modelmath.tools.errors import ModelMathError
 from modelmath.tools.registry import definitions, run_tool, tools
 
-from .clibuild import InputError, build_command, format_error
+from .ask_cli import ask_cmd, chat_cmd
+from .clibuild import CommandExtras, InputError, build_command, format_error
 from .mcp_server import mcp_cmd
+from .prices_cli import register as register_price_commands
 
 
 class ToolGroup(click.Group):
     """Calculator commands are built from the registry on demand, so starting `modelmath params` does not
-    build every other command."""
+    build every other command. `extras` adds CLI-only options/rendering to a derived command by name."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extras: dict[str, CommandExtras] = {}
 
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), *(t.cli.command for t in tools() if t.cli)})
@@ -27,7 +33,7 @@ class ToolGroup(click.Group):
         if cmd is None:
             for t in tools():
                 if t.cli is not None and t.cli.command == name:
-                    return build_command(t)
+                    return build_command(t, self.extras.get(name))
         return cmd
 
 
@@ -37,6 +43,9 @@ def cli() -> None:
     """Exact, explained numbers about LLMs: parameters, KV cache, memory, GPUs, speed, cost."""
 
 cli.add_command(mcp_cmd)
+cli.add_command(ask_cmd)
+cli.add_command(chat_cmd)
+register_price_commands(cli)  # prices, tokens; --prices and $ output on cost / self-host
 
 
 @cli.command("models")

@@ -1,0 +1,415 @@
+"""A scripted stand-in for the Anthropic Messages API on 127.0.0.1, used only to record test cassettes.
+
+This environment cannot reach the real API, so the cassettes in cassettes/ are recorded from this
+server. It speaks the wire format the real API speaks (shapes from public recordings, 2026): JSON
+messages and SSE streams with `msg_`/`toolu_` ids, usage with cache fields, the SSE event order
+message_start → content_block_start → ping → deltas → content_block_stop → message_delta →
+message_stop, and error bodies `{"type":"error","error":{...},"request_id"}` with `x-should-retry`.
+It checks requests the way the API does (tool_use/tool_result pairing, cache breakpoints, required
+fields) and answers from a scenario script (scenarios.py) that reads the tool results the client
+actually sent, so the numbers in its final text come from our tools, never from the script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import string
+import threading
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MIN_CACHEABLE_TOKENS = 1024  # Sonnet-class minimum; shorter prefixes are not cached
+_ID_CHARS = string.ascii_letters + string.digits
+
+
+class ScenarioError(Exception):
+    """The client sent something the scenario did not expect: answered as a 400 marked `standin:`."""
+
+
+@dataclass
+class ToolResult:
+    text: str
+    is_error: bool
+
+    def json(self) -> dict:
+        if self.is_error:
+            raise ScenarioError(f"expected a successful tool result, got an error: {self.text}")
+        return json.loads(self.text)
+
+
+@dataclass
+class Request:
+    body: dict
+    headers: dict
+
+    @property
+    def stream(self) -> bool:
+        return bool(self.body.get("stream"))
+
+    @property
+    def messages(self) -> list[dict]:
+        return self.body["messages"]
+
+    def system_text(self) -> str:
+        s = self.body.get("system", "")
+        return s if isinstance(s, str) else "\n".join(b.get("text", "") for b in s)
+
+    def last_user_text(self) -> str:
+        last = self.messages[-1]
+        if last["role"] != "user":
+            raise ScenarioError("expected the last message to be the user's")
+        return _text_of(last["content"])
+
+    def results(self) -> dict[str, ToolResult]:
+        """tool_use_id → result, from the last user message."""
+        content = self.messages[-1]["content"]
+        out = {}
+        for b in content if isinstance(content, list) else []:
+            if b.get("type") == "tool_result":
+                c = b.get("content", "")
+                out[b["tool_use_id"]] = ToolResult(c if isinstance(c, str) else _text_of(c), bool(b.get("is_error")))
+        return out
+
+    def result(self, tool_use: dict) -> ToolResult:
+        got = self.results()
+        if tool_use["id"] not in got:
+            raise ScenarioError(f"no tool_result for {tool_use['id']} ({tool_use['name']}); got {sorted(got)}")
+        return got[tool_use["id"]]
+
+
+def _text_of(content) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(b.get("text", "") for b in content if b.get("type") == "text")
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    blocks: list[dict] = field(default_factory=list)
+    stop_reason: str | None = None
+    stop_details: dict | None = None
+    error: tuple[str, str] | None = None  # (type, message)
+    headers: dict = field(default_factory=dict)
+    delay_s: float = 0.0
+
+
+Scenario = Callable[["Script", Request], Generator[Reply, Request, None]]
+
+
+class Script:
+    """What a scenario uses to build replies; ids come from a generator seeded with the scenario name,
+    so re-recording gives the same cassettes."""
+
+    def __init__(self, name: str):
+        self.rng = random.Random(name)
+
+    def ident(self, prefix: str, n: int = 22) -> str:
+        return prefix + "".join(self.rng.choice(_ID_CHARS) for _ in range(n))
+
+    @staticmethod
+    def text(s: str) -> dict:
+        return {"type": "text", "text": s}
+
+    def tool_use(self, name: str, inp: dict) -> dict:
+        return {"type": "tool_use", "id": self.ident("toolu_01"), "name": name, "input": inp,
+                "caller": {"type": "direct"}}
+
+    @staticmethod
+    def reply(*blocks: dict, stop_reason: str | None = None, stop_details: dict | None = None) -> Reply:
+        if stop_reason is None:
+            stop_reason = "tool_use" if any(b["type"] == "tool_use" for b in blocks) else "end_turn"
+        return Reply(blocks=list(blocks), stop_reason=stop_reason, stop_details=stop_details)
+
+    @staticmethod
+    def error(status: int, type_: str, message: str, *, retry: bool | None = None, **headers: str) -> Reply:
+        h = {k.replace("_", "-"): v for k, v in headers.items()}
+        if retry is not None:
+            h["x-should-retry"] = "true" if retry else "false"
+        return Reply(status=status, error=(type_, message), headers=h)
+
+
+# -- request checks the real API makes ---------------------------------------------------------------
+
+def check_request(body: dict) -> str | None:
+    """The invalid_request_error message the API would give, or None."""
+    for key in ("model", "max_tokens", "messages"):
+        if key not in body:
+            return f"{key}: Field required"
+    msgs = body["messages"]
+    if not msgs:
+        return "messages: at least one message is required"
+    if msgs[0]["role"] != "user":
+        return 'messages: first message must use the "user" role'
+    names = [t.get("name") for t in body.get("tools", [])]
+    if len(names) != len(set(names)):
+        return "tools: Tool names must be unique."
+    for i, t in enumerate(body.get("tools", [])):
+        if t.get("input_schema", {}).get("type") != "object":
+            return f"tools.{i}.custom.input_schema.type: Input should be 'object'"
+    marks = _count_breakpoints(body)
+    if marks > 4:
+        return f"A maximum of 4 blocks with cache_control may be provided. Found {marks}."
+    for i, m in enumerate(msgs):
+        content = m["content"] if isinstance(m["content"], list) else []
+        uses = [b["id"] for b in content if b.get("type") == "tool_use"]
+        if m["role"] == "assistant" and uses and i + 1 < len(msgs):
+            nxt = msgs[i + 1]["content"] if isinstance(msgs[i + 1]["content"], list) else []
+            answered = {b.get("tool_use_id") for b in nxt if b.get("type") == "tool_result"}
+            missing = [u for u in uses if u not in answered]
+            if msgs[i + 1]["role"] != "user" or missing:
+                return (f"messages.{i}: `tool_use` ids were found without `tool_result` blocks immediately after: "
+                        f"{', '.join(missing or uses)}. Each `tool_use` block must have a corresponding "
+                        "`tool_result` block in the next message.")
+        if m["role"] == "user":
+            prev = msgs[i - 1]["content"] if i and isinstance(msgs[i - 1]["content"], list) else []
+            known = {b["id"] for b in prev if b.get("type") == "tool_use"} if i and msgs[i - 1]["role"] == "assistant" \
+                else set()
+            for j, b in enumerate(content):
+                if b.get("type") != "tool_result":
+                    continue
+                if b.get("tool_use_id") not in known:
+                    return (f"messages.{i}.content.{j}: unexpected `tool_use_id` found in `tool_result` blocks: "
+                            f"{b.get('tool_use_id')}. Each `tool_result` block must have a corresponding "
+                            "`tool_use` block in the previous message.")
+                c = b.get("content")
+                if b.get("is_error") and isinstance(c, list) and any(x.get("type") != "text" for x in c):
+                    return f"messages.{i}.content.{j}: tool_result with is_error may only contain text content"
+    return None
+
+
+def _count_breakpoints(body: dict) -> int:
+    n = sum(1 for t in body.get("tools", []) if "cache_control" in t)
+    sys_ = body.get("system")
+    if isinstance(sys_, list):
+        n += sum(1 for b in sys_ if "cache_control" in b)
+    for m in body["messages"]:
+        if isinstance(m["content"], list):
+            n += sum(1 for b in m["content"] if "cache_control" in b)
+    return n
+
+
+# -- usage: a prompt-cache model ---------------------------------------------------------------------
+
+def _tokens(obj) -> int:
+    return math.ceil(len(json.dumps(obj, separators=(",", ":"))) / 4)
+
+
+def _strip(obj: dict) -> dict:
+    return {k: v for k, v in obj.items() if k != "cache_control"}
+
+
+class PromptCache:
+    """Caches the prompt prefix at each cache_control breakpoint (tools → system → messages), like the
+    API: a later request reads the longest cached prefix and writes up to its last breakpoint."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def usage(self, body: dict) -> dict:
+        units: list[tuple[object, bool]] = [(_strip(t), "cache_control" in t) for t in body.get("tools", [])]
+        sys_ = body.get("system")
+        if isinstance(sys_, list):
+            units += [(_strip(b), "cache_control" in b) for b in sys_]
+        elif sys_:
+            units.append((sys_, False))
+        for m in body["messages"]:
+            content = m["content"] if isinstance(m["content"], list) else [{"type": "text", "text": m["content"]}]
+            units += [({"role": m["role"], **_strip(b)}, "cache_control" in b) for b in content]
+        total, read, last_mark, marks = 0, 0, 0, []
+        digest = hashlib.sha256()
+        for unit, marked in units:
+            total += _tokens(unit)
+            digest.update(json.dumps(unit, sort_keys=True).encode())
+            if marked:
+                key = digest.hexdigest()
+                marks.append(key)
+                last_mark = total
+                if key in self.keys:
+                    read = total
+        write = last_mark - read if last_mark >= MIN_CACHEABLE_TOKENS and last_mark > read else 0
+        if last_mark >= MIN_CACHEABLE_TOKENS:
+            self.keys.update(marks)
+        return {"input_tokens": total - read - write, "cache_creation_input_tokens": write,
+                "cache_read_input_tokens": read,
+                "cache_creation": {"ephemeral_5m_input_tokens": write, "ephemeral_1h_input_tokens": 0}}
+
+
+# -- rendering ---------------------------------------------------------------------------------------
+
+def message_json(script: Script, req: Request, reply: Reply, usage: dict) -> dict:
+    out_tokens = sum(_tokens(b.get("text") or b.get("input")) for b in reply.blocks) + 1
+    return {"model": req.body["model"], "id": script.ident("msg_01"), "type": "message", "role": "assistant",
+            "content": reply.blocks, "stop_reason": reply.stop_reason, "stop_sequence": None,
+            "stop_details": reply.stop_details,
+            "usage": {**usage, "output_tokens": out_tokens, "service_tier": "standard", "inference_geo": "global"}}
+
+
+def _event(name: str, data: dict) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def _pieces(rng: random.Random, s: str, lo: int, hi: int) -> list[str]:
+    out, i = [], 0
+    while i < len(s):
+        n = rng.randint(lo, hi)
+        out.append(s[i:i + n])
+        i += n
+    return out
+
+
+def sse_body(script: Script, msg: dict) -> str:
+    rng = script.rng
+    usage = msg["usage"]
+    start = {**msg, "content": [], "stop_reason": None, "stop_details": None,
+             "usage": {**usage, "output_tokens": 1}}
+    out = [_event("message_start", {"type": "message_start", "message": start})]
+    for i, block in enumerate(msg["content"]):
+        if block["type"] == "text":
+            out.append(_event("content_block_start", {"type": "content_block_start", "index": i,
+                                                      "content_block": {"type": "text", "text": ""}}))
+            deltas = [{"type": "text_delta", "text": p} for p in _pieces(rng, block["text"], 3, 24)]
+        else:
+            out.append(_event("content_block_start", {"type": "content_block_start", "index": i,
+                                                      "content_block": {**block, "input": {}}}))
+            raw = json.dumps(block["input"], separators=(",", ":"))
+            deltas = [{"type": "input_json_delta", "partial_json": p} for p in ["", *_pieces(rng, raw, 1, 17)]]
+        if i == 0:
+            out.append(_event("ping", {"type": "ping"}))
+        out += [_event("content_block_delta", {"type": "content_block_delta", "index": i, "delta": d})
+                for d in deltas]
+        out.append(_event("content_block_stop", {"type": "content_block_stop", "index": i}))
+    if not msg["content"]:
+        out.append(_event("ping", {"type": "ping"}))
+    final = {k: usage[k] for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")}
+    out.append(_event("message_delta", {"type": "message_delta",
+                                        "delta": {"stop_reason": msg["stop_reason"], "stop_sequence": None,
+                                                  "stop_details": msg["stop_details"]},
+                                        "usage": {**final, "output_tokens": usage["output_tokens"]}}))
+    out.append(_event("message_stop", {"type": "message_stop"}))
+    return "".join(out)
+
+
+# -- the server --------------------------------------------------------------------------------------
+
+class StandIn:
+    """`with StandIn(scenarios) as s: s.play("one_tool"); ... s.url`"""
+
+    def __init__(self, scenarios: dict[str, Scenario]):
+        self.scenarios = scenarios
+        self.lock = threading.Lock()
+        self.httpd = _Server(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.standin = self  # type: ignore[attr-defined]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.play(None)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> StandIn:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def play(self, name: str | None) -> None:
+        with self.lock:
+            self.name, self.gen, self.count = name, None, 0
+            self.script = Script(name or "")
+            self.cache = PromptCache()
+            self.seen: list[dict] = []
+
+    def handle(self, headers: dict, raw: bytes) -> tuple[int, dict, bytes]:
+        with self.lock:
+            self.count += 1
+            self.delay_s = 0.0
+            out = self._handle(headers, raw)
+            delay = self.delay_s
+        time.sleep(delay)  # outside the lock: a slow reply must not hold up the next test
+        return out
+
+    def _handle(self, headers: dict, raw: bytes) -> tuple[int, dict, bytes]:
+        s = self.script
+        common = {"request-id": s.ident("req_011C", 20), "anthropic-organization-id": "standin-org",
+                  "anthropic-ratelimit-requests-limit": "50", "anthropic-ratelimit-requests-remaining": "49",
+                  "cf-ray": s.ident("", 16) + "-STANDIN", "via": "1.1 anthropic-standin"}
+        if not (headers.get("x-api-key") or headers.get("authorization", "").startswith("Bearer ")):
+            return self._error(common, Script.error(401, "authentication_error", "x-api-key header is required"))
+        if "anthropic-version" not in headers:
+            return self._error(common, Script.error(400, "invalid_request_error",
+                                                    "anthropic-version: header is required"))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return self._error(common, Script.error(400, "invalid_request_error", "request body is not valid JSON"))
+        self.seen.append(body)
+        problem = check_request(body)
+        if problem:
+            return self._error(common, Script.error(400, "invalid_request_error", problem))
+        req = Request(body, headers)
+        try:
+            if self.name is None:
+                raise ScenarioError("no scenario loaded")
+            if self.gen is None:
+                self.gen = self.scenarios[self.name](s, req)
+                reply = next(self.gen)
+            else:
+                reply = self.gen.send(req)
+        except StopIteration:
+            reply = Script.error(400, "invalid_request_error", f"standin: scenario {self.name} has no step "
+                                 f"for request {self.count}")
+        except (ScenarioError, KeyError, ValueError) as exc:
+            reply = Script.error(400, "invalid_request_error", f"standin: scenario {self.name}: {exc}")
+        self.delay_s = reply.delay_s
+        if reply.error:
+            return self._error(common, reply)
+        msg = message_json(s, req, reply, self.cache.usage(body))
+        if req.stream:
+            return 200, {**common, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}, \
+                sse_body(s, msg).encode()
+        return 200, {**common, "content-type": "application/json"}, json.dumps(msg).encode()
+
+    def _error(self, common: dict, reply: Reply) -> tuple[int, dict, bytes]:
+        type_, message = reply.error  # type: ignore[misc]
+        body = {"type": "error", "error": {"type": type_, "message": message}, "request_id": common["request-id"]}
+        return reply.status, {**common, "content-type": "application/json", **reply.headers}, json.dumps(body).encode()
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that timed out and hung up is part of a test, not a server failure
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def version_string(self) -> str:
+        return "anthropic-standin"
+
+    def log_message(self, *args) -> None:  # quiet: pytest output is for test results
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if self.path.split("?")[0] != "/v1/messages":
+            status, extra, body = 404, {"content-type": "application/json"}, json.dumps(
+                {"type": "error", "error": {"type": "not_found_error", "message": "Not Found"}}).encode()
+        else:
+            status, extra, body = self.server.standin.handle(headers, raw)  # type: ignore[attr-defined]
+        self.send_response(status)
+        for k, v in extra.items():
+            self.send_header(k, v)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
