@@ -8,37 +8,15 @@ from __future__ import annotations
 
 from . import catalog
 from .errors import InvalidInput
-from .formats import KV_FORMATS, WEIGHT_FORMATS, kv_format, weight_format
+from .formats import kv_format, weight_format
 from .kv import bytes_for_sequence, kv_layout, max_context_for_budget, max_sequences_for_budget, tokens_held
 from .memory import DEFAULT_OVERHEAD_BYTES, DEFAULT_PREFILL_CHUNK_TOKENS, memory_estimate
 from .params import parameter_count
 from .registry import CliSpec, Tool
-from .resolve import describe, model_properties, resolve_model, shape_from_entry
+from .resolve import describe, resolve_model, shape_from_entry
+from .schemas import ARCH_CLI, BATCH, CONTEXT, COUNT, KV_DTYPE, WEIGHT_DTYPE, sent_schema, validation_schema
 from .shape import ModelShape, ResolvedModel
 from .units import GB, GiB, sizes
-
-_COUNT = {"type": "integer", "minimum": 1}
-CONTEXT = {"type": "integer", "minimum": 1, "description": "Tokens per sequence (prompt + output)."}
-BATCH = {"type": "integer", "minimum": 1, "description": "Concurrent sequences (default 1)."}
-KV_DTYPE = {"enum": list(KV_FORMATS), "description": "KV cache dtype (default bf16)."}
-WEIGHT_DTYPE = {"enum": sorted(WEIGHT_FORMATS), "description": "Weight format (default bf16)."}
-
-
-# CLI names for flattened architecture fields that read better as a pair of flags.
-_ARCH_CLI = {"architecture.tied_embeddings": "tied/untied"}
-
-
-def _schema(props: dict, required: tuple[str, ...] = (), *, full_arch: bool = False,
-            documented: bool = False) -> dict:
-    s = {"type": "object", "properties": {**model_properties(full_arch, documented), **props},
-         "additionalProperties": False}
-    if required:
-        s["required"] = list(required)
-    return s
-
-
-def _validation(props: dict, required: tuple[str, ...] = ()) -> dict:
-    return _schema(props, required, full_arch=True)
 
 
 def shape_summary(shape: ModelShape) -> dict:
@@ -116,11 +94,11 @@ PARAMETER_COUNT = Tool(
         "Exact parameter count of a decoder-only LLM: total, active per token (MoE), non-embedding, and a "
         "breakdown. Every model tool takes exactly one of: model (catalog name), hf_config (config.json "
         "contents), or architecture (explicit fields, listed here)."),
-    input_schema=_schema({}, documented=True),
-    validation_schema=_validation({}),
+    input_schema=sent_schema({}, documented=True),
+    validation_schema=validation_schema({}),
     func=_params,
     cli=CliSpec(command="params", positional="model", file_inputs={"hf_config": "config"}, flatten="architecture",
-                rename=_ARCH_CLI, help="Exact parameter count (total, active, breakdown)."),
+                rename=ARCH_CLI, help="Exact parameter count (total, active, breakdown)."),
 )
 
 
@@ -209,11 +187,11 @@ KV_CACHE = Tool(
         "KV-cache size: bytes per token and total for context_tokens x batch_size, exact for GQA/MQA, MLA "
         "(latent, as vLLM stores it) and sliding-window layers, with a per-layer-type breakdown. With a memory "
         "budget, also the max context and max concurrent sequences that fit."),
-    input_schema=_schema(_KV_PROPS, ("context_tokens",)),
-    validation_schema=_validation(_KV_PROPS, ("context_tokens",)),
+    input_schema=sent_schema(_KV_PROPS, ("context_tokens",)),
+    validation_schema=validation_schema(_KV_PROPS, ("context_tokens",)),
     func=_kv,
     cli=CliSpec(command="kv", positional="model", file_inputs={"hf_config": "config"}, flatten="architecture",
-                rename={**_ARCH_CLI, "context_tokens": "context", "batch_size": "batch"}, help="KV-cache size."),
+                rename={**ARCH_CLI, "context_tokens": "context", "batch_size": "batch"}, help="KV-cache size."),
 )
 
 
@@ -267,7 +245,7 @@ _MEM_PROPS = {
     "context_tokens": {"type": "integer", "minimum": 0, "description": "Tokens per sequence (0: no KV)."},
     "batch_size": BATCH,
     "overhead_gib": {"type": "number", "minimum": 0, "description": "Runtime overhead per GPU (default 1)."},
-    "prefill_chunk_tokens": {**_COUNT, "description": "Tokens per prefill step (default 8192)."},
+    "prefill_chunk_tokens": {**COUNT, "description": "Tokens per prefill step (default 8192)."},
 }
 
 MEMORY_ESTIMATE = Tool(
@@ -276,11 +254,11 @@ MEMORY_ESTIMATE = Tool(
         "Inference memory, itemised: weights in a real format (fp32..int4, fp8, GPTQ/AWQ, NF4, MXFP4, GGUF "
         "Q4_K_M/Q5_K_M/Q6_K/Q8_0 with true bits per weight) + KV cache + activation peak + runtime overhead; "
         "totals in bytes, GB and GiB."),
-    input_schema=_schema(_MEM_PROPS),
-    validation_schema=_validation(_MEM_PROPS),
+    input_schema=sent_schema(_MEM_PROPS, spell_out_dtypes=True),
+    validation_schema=validation_schema(_MEM_PROPS),
     func=_memory,
     cli=CliSpec(command="memory", positional="model", file_inputs={"hf_config": "config"}, flatten="architecture",
-                rename={**_ARCH_CLI, "context_tokens": "context", "batch_size": "batch", "weight_dtype": "weights"},
+                rename={**ARCH_CLI, "context_tokens": "context", "batch_size": "batch", "weight_dtype": "weights"},
                 help="Inference memory: weights + KV + activations + overhead."),
 )
 

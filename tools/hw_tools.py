@@ -5,7 +5,6 @@ tool input into JSON-ready results with units in key names, assumptions and warn
 from __future__ import annotations
 
 from . import gpus as gpu_catalog
-from .core_tools import _ARCH_CLI, BATCH, CONTEXT, KV_DTYPE, WEIGHT_DTYPE, _schema, _validation
 from .errors import InvalidInput
 from .fit import Option, best_format_on_one, max_context_on, min_placement, place, recommend, tp_degrees
 from .formats import kv_format, weight_format
@@ -14,6 +13,7 @@ from .memory import weight_bytes
 from .params import parameter_count
 from .registry import CliSpec, Tool
 from .resolve import describe, resolve_model
+from .schemas import ARCH_CLI, BATCH, CONTEXT, KV_DTYPE, WEIGHT_DTYPE, sent_schema, validation_schema
 from .shape import ModelShape
 from .speed import BANDWIDTH_EFFICIENCY, COMPUTE_EFFICIENCY, DEQUANT_FACTOR, Band, decode_step, prefill
 from .units import GB, GiB
@@ -213,7 +213,7 @@ def _fit_assumptions(wfmt, inp: dict, context: int) -> list[str]:
 _FIT_PROPS = {"weight_dtype": WEIGHT_DTYPE, "kv_dtype": KV_DTYPE,
               "context_tokens": {**CONTEXT, "description": "Tokens per sequence (default 8192)."},
               "batch_size": BATCH, "gpus": _GPUS, "gpu_count": _COUNT, "usd_per_gpu_hour": _PRICE}
-_FIT_RENAME = {**_ARCH_CLI, "context_tokens": "context", "batch_size": "batch", "weight_dtype": "weights",
+_FIT_RENAME = {**ARCH_CLI, "context_tokens": "context", "batch_size": "batch", "weight_dtype": "weights",
                "gpus": "gpu"}
 
 HARDWARE_FIT = Tool(
@@ -221,8 +221,8 @@ HARDWARE_FIT = Tool(
     description=("Which GPUs can serve a model and how many: fits on one?, min tensor-parallel count, memory per "
                  "GPU, headroom, max sequences at the context, decode tok/s (one stream, at batch), TTFT, $/hour, "
                  "$/Mtok; ranks cheapest, fastest, best $/token. Impossible fits say what would fit."),
-    input_schema=_schema(_FIT_PROPS),
-    validation_schema=_validation({**_FIT_PROPS, **_HIDDEN}),
+    input_schema=sent_schema(_FIT_PROPS),
+    validation_schema=validation_schema({**_FIT_PROPS, **_HIDDEN}),
     func=_hardware_fit,
     cli=CliSpec(command="fit", rename=_FIT_RENAME, help="Which GPUs fit a model, how many, how fast, at what cost.",
                 **_MODEL_CLI),
@@ -302,8 +302,8 @@ SPEED_ESTIMATE = Tool(
     description=("Roofline speed on a GPU or tensor-parallel group: decode tok/s per stream and total, "
                  "inter-token latency, prefill tok/s, TTFT, as low/mid/high from efficiencies calibrated on "
                  "published measurements; memory- or compute-bound."),
-    input_schema=_schema(_SPEED_PROPS, ("gpu",)),
-    validation_schema=_validation({**_SPEED_PROPS, **_HIDDEN}, ("gpu",)),
+    input_schema=sent_schema(_SPEED_PROPS, ("gpu",)),
+    validation_schema=validation_schema({**_SPEED_PROPS, **_HIDDEN}, ("gpu",)),
     func=_speed,
     cli=CliSpec(command="speed", rename={**_FIT_RENAME, "gpu_count": "gpus", "prompt_tokens": "prompt"},
                 help="Decode/prefill tokens per second and TTFT.", **_MODEL_CLI),

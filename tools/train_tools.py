@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import gpus as gpu_catalog
-from .core_tools import _ARCH_CLI, _schema, _validation
 from .errors import InvalidInput
 from .params import parameter_count
 from .registry import CliSpec, Tool
 from .resolve import describe, resolve_model
+from .schemas import ARCH_CLI, sent_schema, validation_schema
 from .training import (
     CHINCHILLA_TABLE3,
     LORA_MODULES,
@@ -125,11 +125,11 @@ TRAINING_MEMORY = Tool(
     description=("Training memory per GPU, itemised (weights, gradients, optimizer states, activations, logits, "
                  "overhead): full, LoRA or QLoRA; AdamW, 8-bit Adam, SGD; ZeRO 0-3; gradient checkpointing. With "
                  "gpu: fits and headroom."),
-    input_schema=_schema(_TRAIN_PROPS),
-    validation_schema=_validation({**_TRAIN_PROPS, **_HIDDEN}),
+    input_schema=sent_schema(_TRAIN_PROPS),
+    validation_schema=validation_schema({**_TRAIN_PROPS, **_HIDDEN}),
     func=_training_memory,
     cli=CliSpec(command="train-memory", help="Training memory per GPU (full, LoRA, QLoRA; ZeRO).",
-                rename={**_ARCH_CLI, "context_tokens": "seq", "batch_size": "micro-batch", "gpu_count": "gpus",
+                rename={**ARCH_CLI, "context_tokens": "seq", "batch_size": "micro-batch", "gpu_count": "gpus",
                         "gradient_checkpointing": "checkpointing"}, **_MODEL_CLI),
 )
 
@@ -192,11 +192,11 @@ TRAINING_COMPUTE = Tool(
     name="training_compute",
     description=("Pre-training compute: FLOPs = 6·N·D (active params for MoE), Chinchilla-optimal tokens, "
                  "GPU-hours at an MFU, days on gpu_count GPUs, and cost at $/GPU-hour."),
-    input_schema=_schema(_COMPUTE_PROPS),
-    validation_schema=_validation(_COMPUTE_PROPS),
+    input_schema=sent_schema(_COMPUTE_PROPS),
+    validation_schema=validation_schema(_COMPUTE_PROPS),
     func=_training_compute,
     cli=CliSpec(command="train-compute", help="Training FLOPs, GPU-hours, days and cost.",
-                rename={**_ARCH_CLI, "training_tokens": "tokens", "gpu_count": "gpus"}, **_MODEL_CLI),
+                rename={**ARCH_CLI, "training_tokens": "tokens", "gpu_count": "gpus"}, **_MODEL_CLI),
 )
 
 TOOLS = (TRAINING_MEMORY, TRAINING_COMPUTE)

@@ -1,0 +1,45 @@
+"""JSON Schema pieces shared by the tool declarations: model inputs, dtypes, counts.
+
+Each tool has two schemas: the one sent to Claude / MCP clients (short: shared parts are spelled out once
+and pointed to elsewhere) and the one every call is validated against (always complete).
+"""
+
+from __future__ import annotations
+
+from .formats import KV_FORMATS, WEIGHT_FORMATS
+from .resolve import model_properties
+
+COUNT = {"type": "integer", "minimum": 1}
+CONTEXT = {"type": "integer", "minimum": 1, "description": "Tokens per sequence (prompt + output)."}
+BATCH = {"type": "integer", "minimum": 1, "description": "Concurrent sequences (default 1)."}
+KV_DTYPE = {"enum": list(KV_FORMATS), "description": "KV cache dtype (default bf16)."}
+WEIGHT_DTYPE = {"enum": sorted(WEIGHT_FORMATS), "description": "Weight format (default bf16)."}
+
+# Sent in place of the full enums by every tool but the one that lists them (memory_estimate).
+_BRIEF = {
+    id(KV_DTYPE): {"type": "string", "description": "KV dtype as in memory_estimate (default bf16)."},
+    id(WEIGHT_DTYPE): {"type": "string", "description": "Weight format as in memory_estimate (default bf16)."},
+}
+
+# CLI names for flattened architecture fields that read better as a pair of flags.
+ARCH_CLI = {"architecture.tied_embeddings": "tied/untied"}
+
+
+def sent_schema(props: dict, required: tuple[str, ...] = (), *, documented: bool = False,
+                spell_out_dtypes: bool = False) -> dict:
+    """The schema Claude and MCP clients see for a model-taking tool."""
+    if not spell_out_dtypes:
+        props = {k: _BRIEF.get(id(v), v) for k, v in props.items()}
+    s = {"type": "object", "properties": {**model_properties(False, documented), **props},
+         "additionalProperties": False}
+    if required:
+        s["required"] = list(required)
+    return s
+
+
+def validation_schema(props: dict, required: tuple[str, ...] = ()) -> dict:
+    """The complete schema every call of a model-taking tool is validated against."""
+    s = {"type": "object", "properties": {**model_properties(True), **props}, "additionalProperties": False}
+    if required:
+        s["required"] = list(required)
+    return s
