@@ -92,6 +92,17 @@ _DEFAULTS: dict[str, dict] = {
 }
 SUPPORTED_MODEL_TYPES = tuple(sorted([*_DEFAULTS, "gemma3"]))
 
+# Some hand-made or very old configs name only the class; map it to the family transformers would load.
+_ARCHITECTURES = {
+    "LlamaForCausalLM": "llama", "MistralForCausalLM": "mistral", "MixtralForCausalLM": "mixtral",
+    "Qwen2ForCausalLM": "qwen2", "Qwen2MoeForCausalLM": "qwen2_moe", "Qwen3ForCausalLM": "qwen3",
+    "Qwen3MoeForCausalLM": "qwen3_moe", "GemmaForCausalLM": "gemma", "Gemma2ForCausalLM": "gemma2",
+    "Gemma3ForCausalLM": "gemma3_text", "Gemma3ForConditionalGeneration": "gemma3", "Phi3ForCausalLM": "phi3",
+    "GPT2LMHeadModel": "gpt2", "GPTNeoXForCausalLM": "gpt_neox", "FalconForCausalLM": "falcon",
+    "DeepseekV2ForCausalLM": "deepseek_v2", "DeepseekV3ForCausalLM": "deepseek_v3",
+    "GptOssForCausalLM": "gpt_oss", "Olmo2ForCausalLM": "olmo2", "OlmoeForCausalLM": "olmoe",
+}
+
 
 class _Cfg:
     """Config lookup with the family defaults underneath; `None` in the file counts as absent only
@@ -317,6 +328,10 @@ def shape_from_hf_config(config: dict, *, name: str | None = None) -> ModelShape
     if not isinstance(config, dict):
         raise UnsupportedConfig("hf_config must be a JSON object (the contents of config.json)", field="hf_config")
     model_type = config.get("model_type")
+    if model_type is None and isinstance(config.get("architectures"), list) and config["architectures"]:
+        model_type = _ARCHITECTURES.get(config["architectures"][0])
+        if model_type:
+            config = {**config, "model_type": model_type}
     if model_type == "gemma3" or (isinstance(config.get("text_config"), dict) and model_type not in _READERS):
         text = config.get("text_config")
         if not isinstance(text, dict):

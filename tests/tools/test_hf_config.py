@@ -128,3 +128,24 @@ def test_qwen2_moe_shared_expert_and_sparse_step():
     # layer i is sparse when (i+1) % 2 == 0 and i not in mlp_only_layers → only layer 1.
     assert s.moe.dense_layers == (0, 2, 3)
     assert s.moe.shared_intermediate_size == 5632 and s.moe.shared_expert_gate
+
+
+def test_model_type_inferred_from_architectures():
+    # A config with only "architectures" reads as transformers would load it: the Mixtral defaults
+    # (8x7B, 46,702,792,704 params, hand-derived in test_params.py).
+    s = shape_from_hf_config({"architectures": ["MixtralForCausalLM"]})
+    assert parameter_count(s).total == 46_702_792_704
+    with pytest.raises(UnsupportedConfig):
+        shape_from_hf_config({"architectures": ["MambaForCausalLM"]})
+
+
+def test_config_outside_the_catalog_smollm2_135m():
+    # HuggingFaceTB/SmolLM2-135M config.json fields (llama): vocab 49152, hidden 576, 30 layers, 9 heads,
+    # 3 KV heads, intermediate 1536, tied. Hand: 49152*576 + 30*(576*576*2 + 576*192*2 + 3*576*1536
+    # + 2*576) + 576 = 134,515,008.
+    cfg = {"model_type": "llama", "vocab_size": 49152, "hidden_size": 576, "num_hidden_layers": 30,
+           "num_attention_heads": 9, "num_key_value_heads": 3, "intermediate_size": 1536,
+           "tie_word_embeddings": True, "max_position_embeddings": 8192, "rope_scaling": None}
+    expected = 49152 * 576 + 30 * (576 * 576 * 2 + 576 * 192 * 2 + 3 * 576 * 1536 + 2 * 576) + 576
+    assert expected == 134_515_008
+    assert parameter_count(shape_from_hf_config(cfg)).total == expected
