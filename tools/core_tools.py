@@ -212,8 +212,8 @@ def memory_report(m: ResolvedModel, inp: dict) -> dict:
     if wfmt.note:
         a.append(f"{wfmt.name}: {wfmt.note}")
     if est.weights_16bit_params:
-        a.append(f"{est.weights_16bit_params:,} embedding/LM-head params kept in 16-bit, as quantized "
-                 "checkpoints do")
+        which = ("non-expert" if wfmt.name == "mxfp4" and params.routed_experts else "embedding/LM-head")
+        a.append(f"{est.weights_16bit_params:,} {which} params kept in 16-bit, as quantized checkpoints do")
     if context:
         a.append(f"KV: {kvfmt.name}, {context:,} tokens x {batch} sequence(s)")
     else:

@@ -41,8 +41,14 @@ class MemoryEstimate:
 
 def weight_bytes(params: ParamCount, fmt: WeightFormat) -> tuple[int, int, int]:
     """(bytes, params in `fmt`, params kept at 16-bit)."""
-    keep = params.embeddings + params.lm_head if fmt.name in _LINEAR_ONLY else 0
-    quant = params.total - keep
+    if fmt.name == "mxfp4" and params.routed_experts:
+        # gpt-oss convention (its model card): only the MoE expert weights are MXFP4; attention, router,
+        # embeddings and head stay bf16.
+        quant = params.routed_experts
+        keep = params.total - quant
+    else:
+        keep = params.embeddings + params.lm_head if fmt.name in _LINEAR_ONLY else 0
+        quant = params.total - keep
     bits = quant * fmt.bits_per_weight
     return int(-(-bits // 8)) + keep * 2, quant, keep
 

@@ -94,3 +94,15 @@ def test_unknown_weight_format(name):
     with pytest.raises(UnknownName) as exc:
         weight_format(name)
     assert "q4_k_m" in exc.value.allowed
+
+
+def test_mxfp4_moe_quantizes_experts_only():
+    # gpt-oss model card: MoE weights in MXFP4 (4.25 bits: 32 FP4 values + an 8-bit scale), the rest bf16.
+    # gpt-oss-120b: routed experts 36 layers x 128 experts x (2880 x 5760 + 5760 + 2880 x 2880 + 2880)
+    # (gate_up and down with biases) = 114,701,598,720 (the card's "MLP 114.71B").
+    experts = 36 * 128 * (2880 * 5760 + 5760 + 2880 * 2880 + 2880)
+    assert experts == 114_701_598_720
+    c = params("gpt-oss-120b")
+    b, quant, keep = weight_bytes(c, weight_format("mxfp4"))
+    assert (quant, keep) == (experts, c.total - experts)
+    assert b == experts * 17 // 32 + 2 * (c.total - experts)  # 4.25 bits = 17/32 bytes; divides exactly
