@@ -118,9 +118,12 @@ def emit(result: dict, is_error: bool, as_json: bool, present: Callable[[dict], 
     click.echo(json.dumps(result, indent=2) if as_json else render(present(result) if present else result))
 
 
-def _option(name: str, schema: dict, dest: str) -> click.Option:
+def _option(name: str, schema: dict, dest: str, required: bool = False) -> click.Option:
     flag = name.replace("_", "-")
     help_ = schema.get("description")
+    if required:
+        # Required by the schema: click says so (exit 2) before the tool runs.
+        return click.Option([f"--{flag}", dest], type=click_type(schema), required=True, help=help_)
     if schema.get("type") == "boolean":
         decls = [f"--{flag}/--no-{flag}"] if "/" not in flag else ["--" + flag.replace("/", "/--")]
         return click.Option([*decls, dest], default=None, help=help_)
@@ -140,8 +143,7 @@ def build_command(tool: Tool, extras: CommandExtras | None = None) -> click.Comm
     nested: dict[str, str] = {}  # dest → flattened property name
     for key, sub in props.items():
         if key == spec.positional:
-            params.append(click.Argument([key], required=key in schema.get("required", []) and False,
-                                         type=click.STRING))
+            params.append(click.Argument([key], required=key in schema.get("required", ()), type=click.STRING))
             plain.append(key)
         elif key in spec.file_inputs:
             params.append(click.Option([f"--{spec.file_inputs[key]}", key], type=click.Path(dir_okay=False),
@@ -153,7 +155,7 @@ def build_command(tool: Tool, extras: CommandExtras | None = None) -> click.Comm
                 params.append(_option(name, ss, dest))
                 nested[dest] = sk
         else:
-            params.append(_option(spec.rename.get(key, key), sub, key))
+            params.append(_option(spec.rename.get(key, key), sub, key, key in schema.get("required", ())))
             plain.append(key)
     params.extend(extras.params)
     params.append(click.Option(["--json", "as_json"], is_flag=True, help="Print the result as JSON."))

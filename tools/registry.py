@@ -132,8 +132,11 @@ def call_validated(name: str, inp: dict) -> ToolOutcome:
         return ToolOutcome({"error": {"type": "invalid_input", "message": f"cannot compute: {exc}"}}, True)
     except Exception as exc:  # noqa: BLE001 - a bug must still reach the model as a result, not a crash
         import logging  # lazy: keeps the offline CLI's start-up lean
+        import os
 
-        logging.getLogger("modelmath").exception("tool %s failed", name)
+        # One line for users; the traceback only when asked for (MODELMATH_DEBUG=1).
+        logging.getLogger("modelmath").error("tool %s failed: %s: %s", name, type(exc).__name__, exc,
+                                             exc_info=bool(os.environ.get("MODELMATH_DEBUG")))
         return ToolOutcome({"error": {"type": "internal_error", "message": f"{type(exc).__name__}: {exc}"}}, True)
 
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from modelmath.tools.registry import definitions
+from modelmath.tools.registry import definitions, tools
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -82,6 +82,8 @@ def test_run_tool_ok_and_error_json():
     (["params"], "exactly one"),
     (["memory", "gpt2", "--weights", "int3"], "int3"),
     (["params", "--hidden-size", "8"], "missing required field"),
+    (["speed", "llama-3.1-8b"], "--gpu"),
+    (["cost", "--input-tokens", "1", "--output-tokens", "1"], "MODEL"),
 ])
 def test_bad_input_exits_2_with_one_line(args, needle):
     p = run(*args)
@@ -106,3 +108,16 @@ def test_offline_path_does_not_import_heavy_sdks():
             "print('HEAVY', bad, file=sys.stderr)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in p.stderr, p.stderr
+
+
+_DERIVED = [t.cli.command for t in tools() if t.cli]
+
+
+@pytest.mark.parametrize("command", _DERIVED)
+def test_every_derived_command_has_help_and_refuses_empty_input_cleanly(command):
+    assert run(command, "--help").returncode == 0
+    p = run(command)
+    # With no input a command either answers (every input optional) or says what is missing in one line.
+    assert "Traceback" not in p.stderr
+    if p.returncode:
+        assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
