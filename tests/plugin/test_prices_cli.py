@@ -88,7 +88,7 @@ def test_bad_price_file_is_one_line_exit_2(tmp_path):
     (["cost", "haiku-4.5", "--input-tokens", "-3", "--output-tokens", "1"], "must be >= 0"),
     (["cost", "haiku-4.5", "--input-tokens", "100", "--output-tokens", "1", "--cache-read-tokens", "101"],
      "cannot exceed input_tokens"),
-    (["self-host", "--gpus", "1", "--gpu-usd-per-hour", "2"], "tokens_per_second"),
+    (["self-host", "--gpus", "1", "--gpu-usd-per-hour", "2"], "--tokens-per-second"),
 ])
 def test_errors_exit_2(args, needle):
     p = run(*args)
