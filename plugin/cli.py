@@ -4,6 +4,7 @@ mcp, tiktoken) happen only inside the commands that need them, keeping the offli
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -11,41 +12,60 @@ from modelmath.tools import catalog
 from modelmath.tools.errors import ModelMathError
 from modelmath.tools.registry import definitions, run_tool, tools
 
-from .ask_cli import ask_cmd, chat_cmd
 from .clibuild import CommandExtras, InputError, build_command, format_error
-from .mcp_server import mcp_cmd
-from .prices_cli import register as register_price_commands
+
+# Hand-written commands and CLI-only extras live in their own modules, imported only when that command
+# runs: `modelmath params` never loads the agent, the MCP server or the price file plumbing.
+_LAZY_COMMANDS = {
+    "ask": "ask_cli:ask_cmd",
+    "chat": "ask_cli:chat_cmd",
+    "mcp": "mcp_server:mcp_cmd",
+    "prices": "prices_cli:prices_cmd",
+    "tokens": "prices_cli:tokens_cmd",
+}
+_LAZY_EXTRAS = {  # --prices FILE and $ rendering on the derived cost commands
+    "cost": "prices_cli:PRICED_EXTRAS",
+    "self-host": "prices_cli:PRICED_EXTRAS",
+}
+
+
+def _load(ref: str):
+    from importlib import import_module
+
+    module, attr = ref.split(":")
+    return getattr(import_module(f"{__package__}.{module}"), attr)
 
 
 class ToolGroup(click.Group):
     """Calculator commands are built from the registry on demand, so starting `modelmath params` does not
-    build every other command. `extras` adds CLI-only options/rendering to a derived command by name."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.extras: dict[str, CommandExtras] = {}
+    build every other command; hand-written commands are imported on demand too."""
 
     def list_commands(self, ctx):
-        return sorted({*super().list_commands(ctx), *(t.cli.command for t in tools() if t.cli)})
+        derived = (t.cli.command for t in tools() if t.cli)
+        return sorted({*super().list_commands(ctx), *derived, *_LAZY_COMMANDS})
 
     def get_command(self, ctx, name):
         cmd = super().get_command(ctx, name)
-        if cmd is None:
-            for t in tools():
-                if t.cli is not None and t.cli.command == name:
-                    return build_command(t, self.extras.get(name))
-        return cmd
+        if cmd is not None:
+            return cmd
+        if name in _LAZY_COMMANDS:
+            return _load(_LAZY_COMMANDS[name])
+        for t in tools():
+            if t.cli is not None and t.cli.command == name:
+                extras: CommandExtras | None = _load(_LAZY_EXTRAS[name]) if name in _LAZY_EXTRAS else None
+                return build_command(t, extras)
+        return None
 
 
 @click.group(cls=ToolGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="modelmath")
 def cli() -> None:
     """Exact, explained numbers about LLMs: parameters, KV cache, memory, GPUs, speed, cost."""
+    if os.environ.get("MODELMATH_PRICES"):
+        # A user price file applies to every command that prices (cost, ask, chat, mcp); read lazily.
+        from .prices_cli import install
 
-cli.add_command(mcp_cmd)
-cli.add_command(ask_cmd)
-cli.add_command(chat_cmd)
-register_price_commands(cli)  # prices, tokens; --prices and $ output on cost / self-host
+        install()
 
 
 @cli.command("models")

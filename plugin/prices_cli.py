@@ -236,15 +236,3 @@ def tokens_cmd(text: str | None, file_: str | None, exact: bool, model: str | No
     if not as_json:
         result = {k: v for k, v in result.items() if k != "rules_of_thumb"}
     click.echo(json.dumps(result, indent=2) if as_json else render(result))
-
-
-def register(cli) -> None:
-    """Add `prices` and `tokens`; give the registry-derived `cost` / `self-host` commands --prices and $
-    rendering; honour $MODELMATH_PRICES in every command of this process (the file is read at the first
-    price lookup, so start-up pays for neither it nor the price catalog)."""
-    if os.environ.get(ENV_VAR):
-        install()
-    cli.add_command(prices_cmd)
-    cli.add_command(tokens_cmd)
-    for command in ("cost", "self-host"):
-        cli.extras[command] = PRICED_EXTRAS

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from .errors import UnknownName
+from .names import closest
 
 _DATA_FILES = ("models.json", "illustrative.json")
 # Package data sits beside the modules in every install (wheel or editable); a plain path avoids the
@@ -98,10 +99,7 @@ def lookup(name: str) -> CatalogEntry:
     idx = _index()
     if key in idx:
         return idx[key]
-    import difflib  # only needed on a miss
-
-    close = difflib.get_close_matches(key, list(idx), n=5, cutoff=0.6)
-    suggestions = list(dict.fromkeys(idx[c].id for c in close))
+    suggestions = closest(key, idx, lambda e: e.id)
     hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `modelmath models` lists them"
     raise UnknownName(f"unknown model {name!r}{hint}", field="model", allowed=suggestions or None)
 

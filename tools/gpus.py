@@ -7,14 +7,14 @@ is `None`, which callers report as data, never as an error.
 
 from __future__ import annotations
 
-import difflib
 import json
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from .errors import UnknownName
+from .names import closest
 from .units import GiB
 
 FORMATS = ("bf16", "fp16", "fp8", "int8", "fp4")
@@ -120,7 +120,9 @@ def _gpu(e: dict) -> GPU:
 
 @cache
 def catalog() -> tuple[GPU, ...]:
-    raw = json.loads(resources.files(__package__).joinpath("data", "gpus.json").read_text(encoding="utf-8"))
+    # A plain path beside the module (as in catalog.py): importlib.resources costs start-up time.
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "gpus.json"), encoding="utf-8") as f:
+        raw = json.load(f)
     return tuple(_gpu(e) for e in raw["gpus"])
 
 
@@ -152,8 +154,7 @@ def lookup(name: str) -> GPU:
     idx = _index()
     if key in idx:
         return idx[key]
-    close = difflib.get_close_matches(key, list(idx), n=6, cutoff=0.5)
-    suggestions = list(dict.fromkeys(idx[c].id for c in close))[:5]
+    suggestions = closest(key, idx, lambda g: g.id, cutoff=0.5)
     if not suggestions:  # prefix or substring, e.g. "mi3" → mi300x, mi325x
         suggestions = [g.id for g in catalog() if key and (key in _normalize(g.id) or _normalize(g.id) in key)][:5]
     hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `modelmath gpu` lists them"

@@ -18,6 +18,7 @@ from decimal import Decimal
 from functools import cache, cached_property
 
 from .errors import InvalidInput, ModelMathError, UnknownName
+from .names import closest
 
 RATE_KEYS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 STATUSES = ("current", "legacy", "deprecated", "retired")
@@ -280,13 +281,11 @@ class PriceCatalog:
         found = self.find(name)
         if found is not None:
             return found
-        import difflib  # only needed on a miss
-
         key = normalize(name)
         # A bare family name ('sonnet') is ambiguous: suggest that family's current model first.
         family = [e.id for e in self.entries if e.family == key and e.status == "current"]
-        close = difflib.get_close_matches(key, list(self._normalized), n=5, cutoff=0.5)
-        suggestions = list(dict.fromkeys([*family, *(self._normalized[c].id for c in close)]))[:5]
+        close = closest(key, self._normalized, lambda e: e.id, cutoff=0.5)
+        suggestions = list(dict.fromkeys([*family, *close]))[:5]
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `modelmath prices` lists them"
         raise UnknownName(f"unknown Claude model {name!r}{hint}", field="model", allowed=suggestions or None)
 
