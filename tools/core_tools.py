@@ -91,9 +91,9 @@ def _param_assumptions(m: ResolvedModel, c) -> list[str]:
 PARAMETER_COUNT = Tool(
     name="parameter_count",
     description=(
-        "Exact parameter count of a decoder-only LLM: total, active per token (MoE), non-embedding, and a "
-        "breakdown. Every model tool takes exactly one of: model (catalog name), hf_config (config.json "
-        "contents), or architecture (explicit fields, listed here)."),
+        "Exact parameter count of a decoder-only LLM: total, active per token (MoE), non-embedding, breakdown. "
+        "All model tools take exactly one of model (catalog name), hf_config (config.json contents) or "
+        "architecture (fields listed here)."),
     input_schema=sent_schema({}, documented=True),
     validation_schema=validation_schema({}),
     func=_params,
@@ -184,9 +184,8 @@ _KV_PROPS = {"context_tokens": CONTEXT, "batch_size": BATCH, "kv_dtype": KV_DTYP
 KV_CACHE = Tool(
     name="kv_cache",
     description=(
-        "KV-cache size: bytes per token and total for context_tokens x batch_size, exact for GQA/MQA, MLA "
-        "(latent, as vLLM stores it) and sliding-window layers, with a per-layer-type breakdown. With a memory "
-        "budget, also the max context and max concurrent sequences that fit."),
+        "KV-cache bytes per token and total for context_tokens x batch_size; exact for GQA/MQA, MLA (latent, "
+        "as vLLM stores it) and sliding-window layers. With a memory budget: max context and max sequences."),
     input_schema=sent_schema(_KV_PROPS, ("context_tokens",)),
     validation_schema=validation_schema(_KV_PROPS, ("context_tokens",)),
     func=_kv,
@@ -251,9 +250,8 @@ _MEM_PROPS = {
 MEMORY_ESTIMATE = Tool(
     name="memory_estimate",
     description=(
-        "Inference memory, itemised: weights in a real format (fp32..int4, fp8, GPTQ/AWQ, NF4, MXFP4, GGUF "
-        "Q4_K_M/Q5_K_M/Q6_K/Q8_0 with true bits per weight) + KV cache + activation peak + runtime overhead; "
-        "totals in bytes, GB and GiB."),
+        "Inference memory, itemised: weights at a format's true bits/weight (incl. GPTQ/AWQ, NF4, MXFP4, GGUF) "
+        "+ KV cache + activation peak + runtime overhead; totals in bytes, GB and GiB."),
     input_schema=sent_schema(_MEM_PROPS, spell_out_dtypes=True),
     validation_schema=validation_schema(_MEM_PROPS),
     func=_memory,
@@ -281,8 +279,8 @@ def _lookup(inp: dict) -> dict:
 
 MODEL_LOOKUP = Tool(
     name="model_lookup",
-    description=("Catalog entry of a named open model: its config fields, shape summary, parameter counts, "
-                 "source and date. Unknown names return close suggestions."),
+    description=("Catalog entry of an open model: config fields, shape, parameter counts, source and date. "
+                 "Unknown names get suggestions."),
     input_schema={"type": "object", "properties": {"model": {"type": "string"}}, "required": ["model"],
                   "additionalProperties": False},
     func=_lookup,

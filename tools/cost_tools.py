@@ -231,10 +231,9 @@ def _api_cost(inp: dict) -> dict:
 API_COST = Tool(
     name="api_cost",
     description=(
-        "Exact Claude API cost per request, day and month, itemised (input, cache reads/writes, output) with "
-        "Batch discount and long-context tiers, from a dated price list it names. input_tokens is the whole "
-        "prompt; cache tokens are parts of it. compare prices the same workload on more models ('current' = "
-        "all current) with ratios."),
+        "Exact Claude API cost per request/day/month, itemised, with caching, Batch discount and long-context "
+        "tiers, from a dated price list. input_tokens is the whole prompt; cache tokens are parts of it. "
+        "compare: more models ('current' = all current) with ratios."),
     input_schema=_schema(API_COST_PROPS, ("model", "input_tokens", "output_tokens")),
     func=_api_cost,
     cli=CliSpec(command="cost", positional="model", help="Claude API cost of a workload (exact, itemised)."),
@@ -380,8 +379,8 @@ def _count_tokens(inp: dict) -> dict:
 COUNT_TOKENS = Tool(
     name="count_tokens",
     description=(
-        "Approximate token count of text (Claude's tokenizer is not public; the method used is stated), or "
-        "words/pages/tokens converted by labelled rules of thumb. Give exactly one of text, words, pages, tokens."),
+        "Approximate token count of text (Claude's tokenizer is not public; method stated), or words/pages/"
+        "tokens converted by labelled rules of thumb. Give one of text, words, pages, tokens."),
     input_schema=_schema(COUNT_PROPS),
     func=_count_tokens,
 )

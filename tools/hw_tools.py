@@ -84,8 +84,8 @@ def _gpu_lookup(inp: dict) -> dict:
 
 GPU_LOOKUP = Tool(
     name="gpu_lookup",
-    description=("Accelerator catalog: memory (GB sold, GiB usable), bandwidth, dense TFLOP/s per format (null = "
-                 "unsupported), interconnect, power, typical $/hour, each with source and date. No gpu: list all."),
+    description=("GPU catalog: memory (GB sold, GiB usable), bandwidth, dense TFLOP/s per format (null = "
+                 "unsupported), interconnect, power, $/hour, with sources. No gpu: list all."),
     input_schema={"type": "object", "properties": {"gpu": _GPU}, "additionalProperties": False},
     func=_gpu_lookup,
     cli=CliSpec(command="gpu", positional="gpu", help="GPU catalog: specs, sources, prices."),
@@ -218,9 +218,9 @@ _FIT_RENAME = {**ARCH_CLI, "context_tokens": "context", "batch_size": "batch", "
 
 HARDWARE_FIT = Tool(
     name="hardware_fit",
-    description=("Which GPUs can serve a model and how many: fits on one?, min tensor-parallel count, memory per "
-                 "GPU, headroom, max sequences at the context, decode tok/s (one stream, at batch), TTFT, $/hour, "
-                 "$/Mtok; ranks cheapest, fastest, best $/token. Impossible fits say what would fit."),
+    description=("Which GPUs serve a model and how many: fits on one, min tensor-parallel count, memory per GPU, "
+                 "headroom, max sequences, decode tok/s, TTFT, $/hour, $/MTok; ranks cheapest, fastest, best "
+                 "$/token; says what would fit."),
     input_schema=sent_schema(_FIT_PROPS),
     validation_schema=validation_schema({**_FIT_PROPS, **_HIDDEN}),
     func=_hardware_fit,
@@ -299,9 +299,9 @@ _SPEED_PROPS = {"gpu": _GPU, "gpu_count": _COUNT, "weight_dtype": WEIGHT_DTYPE, 
 
 SPEED_ESTIMATE = Tool(
     name="speed_estimate",
-    description=("Roofline speed on a GPU or tensor-parallel group: decode tok/s per stream and total, "
-                 "inter-token latency, prefill tok/s, TTFT, as low/mid/high from efficiencies calibrated on "
-                 "published measurements; memory- or compute-bound."),
+    description=("Roofline speed on a GPU or tensor-parallel group: decode tok/s (per stream, total), "
+                 "inter-token latency, prefill tok/s, TTFT; low/mid/high from efficiencies calibrated on "
+                 "published measurements."),
     input_schema=sent_schema(_SPEED_PROPS, ("gpu",)),
     validation_schema=validation_schema({**_SPEED_PROPS, **_HIDDEN}, ("gpu",)),
     func=_speed,

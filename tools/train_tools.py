@@ -122,9 +122,8 @@ _HIDDEN = {"overhead_gib": {"type": "number", "minimum": 0, "description": "Runt
 
 TRAINING_MEMORY = Tool(
     name="training_memory",
-    description=("Training memory per GPU, itemised (weights, gradients, optimizer states, activations, logits, "
-                 "overhead): full, LoRA or QLoRA; AdamW, 8-bit Adam, SGD; ZeRO 0-3; gradient checkpointing. With "
-                 "gpu: fits and headroom."),
+    description=("Training memory per GPU, itemised: full, LoRA or QLoRA; AdamW, 8-bit Adam or SGD; ZeRO 0-3; "
+                 "gradient checkpointing. With gpu: fits and headroom."),
     input_schema=sent_schema(_TRAIN_PROPS),
     validation_schema=validation_schema({**_TRAIN_PROPS, **_HIDDEN}),
     func=_training_memory,
