@@ -65,7 +65,7 @@ _DEFAULTS: dict[str, dict] = {
     "falcon": dict(vocab_size=65024, hidden_size=4544, num_hidden_layers=32, num_attention_heads=71,
                    new_decoder_architecture=False, multi_query=True, num_kv_heads=None, parallel_attn=True,
                    bias=False, alibi=False, ffn_hidden_size=None, max_position_embeddings=2048,
-                   tie_word_embeddings=True),
+                   tie_word_embeddings=True, num_ln_in_parallel_attn=None),
     "deepseek_v2": dict(vocab_size=102400, hidden_size=4096, intermediate_size=11008,
                         moe_intermediate_size=1407, num_hidden_layers=30, num_attention_heads=32,
                         num_key_value_heads=32, n_shared_experts=None, n_routed_experts=None,
@@ -264,9 +264,13 @@ def _falcon(cfg: _Cfg) -> dict:
     kv = (cfg.get("num_kv_heads") or heads) if new_arch else old_kv
     bias = bool(cfg.get("bias"))
     parallel = bool(cfg.get("parallel_attn"))
-    # Old Falcon with parallel attention has one input LayerNorm; the new architecture has ln_attn and
-    # ln_mlp; sequential blocks have input + post-attention norms.
-    norms = 2 if new_arch or not parallel else 1
+    # transformers FalconDecoderLayer: sequential blocks have input + post-attention LayerNorms; parallel
+    # blocks have ln_attn + ln_mlp when num_ln_in_parallel_attn == 2 (None means 2 for the new
+    # architecture), else one input LayerNorm (Falcon-7B; Falcon2-11B sets 1).
+    n_ln = cfg.get("num_ln_in_parallel_attn")
+    if n_ln is None and new_arch:
+        n_ln = 2
+    norms = 2 if not parallel or n_ln == 2 else 1
     ffn = cfg.get("ffn_hidden_size") or 4 * h
     return dict(vocab_size=cfg.int("vocab_size"), hidden_size=h, num_layers=cfg.int("num_hidden_layers"),
                 num_heads=heads, num_kv_heads=kv, intermediate_size=ffn, ffn="standard",
@@ -323,19 +327,30 @@ _READERS: dict[str, Callable[[_Cfg], dict]] = {
 }
 
 
-def shape_from_hf_config(config: dict, *, name: str | None = None) -> ModelShape:
-    """Read a parsed config.json. Multimodal wrappers (gemma3) are read through their text_config."""
+def read_hf_config(config: dict, *, name: str | None = None) -> tuple[ModelShape, tuple[str, ...]]:
+    """Read a parsed config.json → (shape, notes the result must carry). Multimodal wrappers (gemma3,
+    mistral3, …) are read through their text_config; a family we do not know by model_type is read by its
+    architectures class when that names one we do."""
     if not isinstance(config, dict):
         raise UnsupportedConfig("hf_config must be a JSON object (the contents of config.json)", field="hf_config")
+    notes: list[str] = []
     model_type = config.get("model_type")
-    if model_type is None and isinstance(config.get("architectures"), list) and config["architectures"]:
-        model_type = _ARCHITECTURES.get(config["architectures"][0])
-        if model_type:
-            config = {**config, "model_type": model_type}
+    arch = config.get("architectures")
+    by_class = _ARCHITECTURES.get(arch[0]) if isinstance(arch, list) and arch and isinstance(arch[0], str) else None
+    if model_type not in _READERS and model_type != "gemma3" and by_class and not isinstance(
+            config.get("text_config"), dict):
+        if model_type is not None:
+            notes.append(f"model_type {model_type!r} is not a supported family; read as {by_class} because "
+                         f"architectures names {arch[0]}")
+        model_type = by_class
+        config = {**config, "model_type": model_type}
     if model_type == "gemma3" or (isinstance(config.get("text_config"), dict) and model_type not in _READERS):
         text = config.get("text_config")
         if not isinstance(text, dict):
-            raise UnsupportedConfig("gemma3 config has no text_config object", field="hf_config.text_config")
+            raise UnsupportedConfig(f"{model_type} config has no text_config object", field="hf_config.text_config")
+        if "vision_config" in config or "audio_config" in config:
+            notes.append(f"{model_type}: text decoder only (text_config); the vision/audio encoder and its "
+                         "projector are not counted")
         config = {"model_type": "gemma3_text", **text}
         if text.get("model_type") not in (None, "gemma3_text"):
             config["model_type"] = text["model_type"]
@@ -351,7 +366,12 @@ def shape_from_hf_config(config: dict, *, name: str | None = None) -> ModelShape
         if isinstance(exc, ModelMathError):
             raise
         raise InvalidInput(f"config.json for {model_type} has an unusable field: {exc}", field="hf_config") from exc
-    return ModelShape(name=name or config.get("_name_or_path") or model_type, **fields)
+    return ModelShape(name=name or config.get("_name_or_path") or model_type, **fields), tuple(notes)
+
+
+def shape_from_hf_config(config: dict, *, name: str | None = None) -> ModelShape:
+    """The shape alone (see read_hf_config for the notes that go with it)."""
+    return read_hf_config(config, name=name)[0]
 
 
 def config_size_ok(n_bytes: int) -> None:

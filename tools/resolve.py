@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .catalog import CatalogEntry, lookup
 from .errors import InvalidInput
-from .hf_config import shape_from_hf_config
+from .hf_config import read_hf_config, shape_from_hf_config
 from .shape import MLA, ModelShape, MoE, ResolvedModel
 
 _INT = {"type": "integer", "minimum": 1}
@@ -120,13 +120,12 @@ def resolve_model(inp: dict) -> ResolvedModel:
             field="model", allowed=["model", "hf_config", "architecture"])
     kind = given[0]
     if kind == "model":
-        entry = lookup(inp["model"])
-        notes = (entry.notes,) if entry.notes else ()
+        entry = lookup(inp["model"])  # its provenance notes are in model_lookup, not repeated everywhere
         return ResolvedModel(shape_from_entry(entry), source=entry.source, label=entry.name, entry_id=entry.id,
-                             as_of=entry.as_of, notes=notes)
+                             as_of=entry.as_of)
     if kind == "hf_config":
-        shape = shape_from_hf_config(inp["hf_config"])
-        return ResolvedModel(shape, source="hf_config given by the user", label=shape.name)
+        shape, notes = read_hf_config(inp["hf_config"])
+        return ResolvedModel(shape, source="hf_config given by the user", label=shape.name, notes=notes)
     shape = shape_from_architecture(inp["architecture"])
     return ResolvedModel(shape, source="architecture fields given by the user", label="custom architecture")
 
@@ -137,4 +136,6 @@ def describe(model: ResolvedModel) -> dict:
     if model.entry_id:
         out["catalog_id"] = model.entry_id
         out["as_of"] = model.as_of
+    if model.notes:
+        out["notes"] = list(model.notes)
     return out

@@ -149,3 +149,13 @@ def test_config_outside_the_catalog_smollm2_135m():
     expected = 49152 * 576 + 30 * (576 * 576 * 2 + 576 * 192 * 2 + 3 * 576 * 1536 + 2 * 576) + 576
     assert expected == 134_515_008
     assert parameter_count(shape_from_hf_config(cfg)).total == expected
+
+
+def test_unknown_model_type_read_by_architecture_class_with_a_note():
+    # Kimi-K2's config says model_type "kimi_k2" but architectures ["DeepseekV3ForCausalLM"]: it is read as
+    # deepseek_v3 (here with that family's defaults: 671,026,419,200 params, test_params.py), and says so.
+    from modelmath.tools.hf_config import read_hf_config
+
+    shape, notes = read_hf_config({"model_type": "kimi_k2", "architectures": ["DeepseekV3ForCausalLM"]})
+    assert parameter_count(shape).total == parameter_count(shape_from_hf_config({"model_type": "deepseek_v3"})).total
+    assert notes and "kimi_k2" in notes[0] and "deepseek_v3" in notes[0]
