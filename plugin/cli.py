@@ -10,7 +10,7 @@ import sys
 import click
 from modelmath.tools import catalog
 from modelmath.tools.errors import ModelMathError
-from modelmath.tools.registry import definitions, run_tool, tools
+from modelmath.tools.registry import cli_commands, cli_tool, definitions, run_tool, tools
 
 from .clibuild import CommandExtras, InputError, build_command, format_error
 
@@ -41,8 +41,7 @@ class ToolGroup(click.Group):
     build every other command; hand-written commands are imported on demand too."""
 
     def list_commands(self, ctx):
-        derived = (t.cli.command for t in tools() if t.cli)
-        return sorted({*super().list_commands(ctx), *derived, *_LAZY_COMMANDS})
+        return sorted({*super().list_commands(ctx), *cli_commands(), *_LAZY_COMMANDS})
 
     def get_command(self, ctx, name):
         cmd = super().get_command(ctx, name)
@@ -50,11 +49,11 @@ class ToolGroup(click.Group):
             return cmd
         if name in _LAZY_COMMANDS:
             return _load(_LAZY_COMMANDS[name])
-        for t in tools():
-            if t.cli is not None and t.cli.command == name:
-                extras: CommandExtras | None = _load(_LAZY_EXTRAS[name]) if name in _LAZY_EXTRAS else None
-                return build_command(t, extras)
-        return None
+        tool = cli_tool(name)
+        if tool is None:
+            return None
+        extras: CommandExtras | None = _load(_LAZY_EXTRAS[name]) if name in _LAZY_EXTRAS else None
+        return build_command(tool, extras)
 
 
 @click.group(cls=ToolGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

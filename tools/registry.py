@@ -51,22 +51,50 @@ class ToolOutcome:
     is_error: bool
 
 
+# The modules that declare tools (each has a TOOLS tuple), in the order Claude sees them, with the CLI
+# commands each one provides: `modelmath params` then imports one module, not all of them (start-up time).
+# tests/tools/test_registry.py checks this table against the modules' CliSpecs.
+TOOL_MODULES: dict[str, tuple[str, ...]] = {
+    "core_tools": ("params", "kv", "memory"),
+    "cost_tools": ("cost", "self-host"),
+    "hw_tools": ("gpu", "fit", "speed"),
+    "train_tools": ("train-memory", "train-compute"),
+}
+
+
+def _module_tools(module: str) -> tuple[Tool, ...]:
+    from importlib import import_module
+
+    return import_module(f"{__package__}.{module}").TOOLS
+
+
 @cache
 def tools() -> tuple[Tool, ...]:
-    # Imported here so that importing the registry stays cheap and each module adds its own tools.
-    from . import core_tools, cost_tools, hw_tools, train_tools
-
-    found: list[Tool] = [*core_tools.TOOLS, *cost_tools.TOOLS, *hw_tools.TOOLS, *train_tools.TOOLS]
+    found: list[Tool] = [t for module in TOOL_MODULES for t in _module_tools(module)]
     names = [t.name for t in found]
     dupes = {n for n in names if names.count(n) > 1}
     assert not dupes, f"duplicate tool names: {dupes}"
     return tuple(found)
 
 
+def cli_commands() -> list[str]:
+    return [c for commands in TOOL_MODULES.values() for c in commands]
+
+
+def cli_tool(command: str) -> Tool | None:
+    """The tool behind a derived CLI command, importing only the module that declares it."""
+    for module, commands in TOOL_MODULES.items():
+        if command in commands:
+            return next(t for t in _module_tools(module) if t.cli is not None and t.cli.command == command)
+    return None
+
+
 def get_tool(name: str) -> Tool:
-    for t in tools():
-        if t.name == name:
-            return t
+    # Module by module, so a core tool is found without importing the others.
+    for module in TOOL_MODULES:
+        for t in _module_tools(module):
+            if t.name == name:
+                return t
     raise UnknownName(f"unknown tool {name!r}", field="name", allowed=[t.name for t in tools()])
 
 

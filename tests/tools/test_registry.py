@@ -126,3 +126,13 @@ def test_any_input_gives_result_or_structured_error(case):
         assert err["message"]
     else:
         assert "error" not in out.result
+
+
+def test_cli_command_table_matches_the_modules():
+    from modelmath.tools.registry import TOOL_MODULES, _module_tools, cli_tool
+
+    for module, commands in TOOL_MODULES.items():
+        declared = tuple(t.cli.command for t in _module_tools(module) if t.cli is not None)
+        assert declared == commands, module
+    assert all(cli_tool(c).cli.command == c for cs in TOOL_MODULES.values() for c in cs)
+    assert cli_tool("no-such-command") is None
