@@ -215,6 +215,10 @@ def _api_cost(inp: dict) -> dict:
     if inp.get("compare"):
         out["comparison"] = _compare(rc, list(inp["compare"]), tokens, batch, vol)
         a.append("ratios compare cost per request (the same workload on each model)")
+        # Tokenizers differ across generations; the same text is not the same token count everywhere.
+        a.append("the same token counts are priced on every model, but Anthropic says Claude 4.7 and later "
+                 "models count the same text as about 30% more tokens than Claude Haiku 4.5: across that "
+                 "boundary, this understates the newer models' cost for the same text")
     lifecycle = entry.lifecycle_warning()
     if lifecycle:
         warnings.insert(0, lifecycle)

@@ -155,12 +155,14 @@ def test_rule_of_thumb_haiku_sonnet_opus_1_3_15():
 
 
 def test_compare_current_expands_and_keeps_going_without_cache_prices():
+    # Claude Sonnet 3 has no cache prices on file: its row says so, not guessed, and the table stands.
     out = cost(model="sonnet-5.5", input_tokens=2000, cache_read_tokens=1000, output_tokens=100,
-               compare=["current"])
+               compare=["current", "claude-3-sonnet-20240229"])
     rows = {r["model"]: r for r in out["comparison"]}
     current = {e.id for e in prices.active_catalog().current()}
     assert current <= set(rows)
-    assert "note" in rows["claude-fable-5-2"]  # no cache prices on file: said, not guessed
+    assert "note" in rows["claude-3-sonnet-20240229"] and "usd_per_request" not in rows["claude-3-sonnet-20240229"]
+    assert all("usd_per_request" in rows[m] for m in current)
 
 
 # -- bad input --------------------------------------------------------------------------------------

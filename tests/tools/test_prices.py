@@ -225,6 +225,8 @@ def test_usage_cost_rejects_bad_usage(usage):
 
 
 def test_usage_cost_missing_cache_price_is_an_error_not_zero():
-    # Fable 5.2's cache prices are not on file (see its notes): pricing a cache read must fail loudly.
+    # Claude Sonnet 3 (retired 2025-07-21) has no cache prices on file (see its notes): pricing a cache read
+    # must fail loudly, not bill it at $0.
     with pytest.raises(InvalidInput, match="cache read"):
-        usage_cost_usd("claude-fable-5-2", {"input_tokens": 1, "output_tokens": 1, "cache_read_input_tokens": 10})
+        usage_cost_usd("claude-3-sonnet-20240229",
+                       {"input_tokens": 1, "output_tokens": 1, "cache_read_input_tokens": 10})
