@@ -62,15 +62,21 @@ def test_mi250x_is_one_gcd():
 
 
 def test_apple_usable_share_is_stated():
-    # macOS default GPU working set: ~75% of unified memory (gpustack #1375): 144 of 192, 96 of 128.
+    # Metal recommendedMaxWorkingSetSize on 128 GB Macs, stock settings: 107.52 GiB, measured on two machines of
+    # different chip generations (github.com/antirez/ds4/pull/893); not the 75% (96 GiB) assumed before.
+    assert gpus.lookup("m4 max").usable_gib == gpus.lookup("m3 max").usable_gib == 107.52
+    assert "recommendedMaxWorkingSetSize" in gpus.lookup("m3 max").usable_note
+    # No 192 GB measurement found: the M2 Ultra keeps gpustack #1375's default 75% share (144 of 192).
     assert gpus.lookup("m2 ultra").usable_gib == 144
-    assert gpus.lookup("m4 max").usable_gib == 96
-    assert "75%" in gpus.lookup("m3 max").usable_note
 
 
 def test_usable_is_below_sold_for_hbm():
     # vLLM PR #10511 log: total_gpu_memory 79.22 GiB on an "80 GB" H100.
     assert gpus.lookup("h100").usable_gib == 79.22
+    # pytorch/ao PR #4002 device query on B200: Total Global Memory 178.35 GiB; 7,680-bit bus x 3,996 MHz x 2
+    # = 7.67 TB/s, which the HGX B200 datasheet rounds to 7.7 TB/s (not the 8 TB/s of the GB200 part).
+    b200 = gpus.lookup("b200")
+    assert (b200.usable_gib, b200.bandwidth_gb_s) == (178.35, 7700)
 
 
 @pytest.mark.parametrize("text, gid", [("NVIDIA GeForce RTX 4090", "rtx-4090"), ("h100", "h100-sxm"),
