@@ -20,6 +20,7 @@ from .units import GiB
 FORMATS = ("bf16", "fp16", "fp8", "int8", "fp4")
 # Interconnects fast enough for tensor parallelism within a node; PCIe-only cards still work, slower.
 FAST_LINKS = ("nvlink", "infinity-fabric", "ici", "neuronlink", "roce")
+PCIE5_X16_GB_S = 128  # PCI-SIG: 32 GT/s x 16 lanes ≈ 64 GB/s each way
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,13 @@ class GPU:
     @property
     def fast_interconnect(self) -> bool:
         return self.interconnect_kind.startswith(FAST_LINKS)
+
+    def link_for(self, tp: int) -> tuple[bool, float]:
+        """(fast link?, GB/s) for a tensor-parallel group of `tp` devices. An NVLink bridge joins pairs
+        only (H100 NVL, bridged PCIe cards): a larger group talks over PCIe 5.0 x16 (128 GB/s)."""
+        if self.interconnect_kind == "nvlink-bridge" and tp > 2:
+            return False, PCIE5_X16_GB_S
+        return self.fast_interconnect, self.interconnect_gb_s or 32
 
     def provenance(self) -> dict:
         out = {"id": self.id, "name": self.name, "source": self.source, "as_of": self.as_of,

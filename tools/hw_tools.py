@@ -142,7 +142,7 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
     label = f"{g.id} x{p.tp}"
     if p.kv_replicated:
         notes.setdefault("kv_replicated", []).append(label)
-    if p.tp > 1 and not g.fast_interconnect:
+    if p.tp > 1 and not g.link_for(p.tp)[0]:
         notes.setdefault("pcie", []).append(label)
     if p.tp > 8:
         notes.setdefault("multinode", []).append(label)

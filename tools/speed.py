@@ -193,8 +193,9 @@ def _allreduce_seconds(gpu: GPU, tp: int, message_bytes: int, count: int) -> Ban
     if tp == 1:
         return Band(0.0, 0.0, 0.0)
     steps = math.log2(tp)
-    lat = ALLREDUCE_STEP_S.scale(steps * (1 if gpu.fast_interconnect else PCIE_LATENCY_FACTOR))
-    link = (gpu.interconnect_gb_s or 32) / 2 * 1e9 * LINK_EFFICIENCY  # per direction
+    fast, gb_s = gpu.link_for(tp)
+    lat = ALLREDUCE_STEP_S.scale(steps * (1 if fast else PCIE_LATENCY_FACTOR))
+    link = gb_s / 2 * 1e9 * LINK_EFFICIENCY  # per direction
     wire = message_bytes * 2 * (tp - 1) / tp / link  # ring all-reduce moves 2(tp-1)/tp of the message
     return Band(count * (lat.low + wire), count * (lat.mid + wire), count * (lat.high + wire))
 

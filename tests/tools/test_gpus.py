@@ -99,3 +99,15 @@ def test_gpu_lookup_tool():
     assert len(listing.result["gpus"]) == len(gpus.catalog())
     bad = run_tool("gpu_lookup", {"gpu": "rtx 9999"})
     assert bad.is_error and bad.result["error"]["type"] == "unknown_name"
+
+
+def test_nvlink_bridge_joins_pairs_only():
+    # NVIDIA H100 NVL product brief: NVLink bridge between two cards (600 GB/s); larger groups cross
+    # PCIe 5.0 x16 (32 GT/s x 16 lanes = 64 GB/s each way, 128 GB/s both).
+    from modelmath.tools.gpus import lookup
+
+    nvl = lookup("h100-nvl")
+    assert nvl.link_for(2) == (True, 600)
+    assert nvl.link_for(4) == (False, 128)
+    sxm = lookup("h100-sxm")
+    assert sxm.link_for(8)[0] is True
