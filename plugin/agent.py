@@ -198,6 +198,9 @@ def describe_api_error(exc: BaseException, *, base_url: str = "", retries: int =
     if isinstance(exc, anthropic.NotFoundError):
         return f"not found (404): {detail or 'unknown model or endpoint'}; check --model / MODELMATH_MODEL{tail}"
     if isinstance(exc, anthropic.RateLimitError):
+        if "spend limit" in detail.lower() or getattr(exc, "error_code", None) in _SPEND_LIMIT_CODES:
+            # Also a 429 rate_limit_error, but waiting a minute does not clear it.
+            return f"spend limit reached (429): {detail or 'usage limit'}; raise it in the Claude Console{tail}"
         return f"rate limited (429) after {retries} retries: {detail or 'too many requests'}; wait and retry{tail}"
     if isinstance(exc, anthropic.OverloadedError):
         return f"the Anthropic API is overloaded (529) after {retries} retries; try again shortly{tail}"
@@ -205,6 +208,12 @@ def describe_api_error(exc: BaseException, *, base_url: str = "", retries: int =
         return f"bad request (400): {detail or exc}{tail}"
     if isinstance(exc, anthropic.InternalServerError):
         return f"API server error ({exc.status_code}) after {retries} retries: {detail or 'try again'}{tail}"
+    if isinstance(exc, anthropic.APIStatusError) and exc.status_code < 400:
+        # An `event: error` inside a 200 SSE stream: the API failed after it began answering. The SDK raises
+        # it with the stream's status (200) and does not retry it, so name the error's type instead.
+        kind = getattr(exc, "type", None) or "error"
+        return (f"the API stopped mid-answer with {kind}: {detail or 'no message'}; nothing from this question "
+                f"was kept; try again{' shortly' if kind == 'overloaded_error' else ''}{tail}")
     if isinstance(exc, anthropic.APIStatusError):
         return f"API error ({exc.status_code}): {detail or exc}{tail}"
     if isinstance(exc, anthropic.APITimeoutError):
@@ -215,6 +224,9 @@ def describe_api_error(exc: BaseException, *, base_url: str = "", retries: int =
         return (f"cannot connect to {base_url or 'the Anthropic API'}{why}; check the network, a proxy, or "
                 "ANTHROPIC_BASE_URL")
     return f"{type(exc).__name__}: {exc}"
+
+
+_SPEND_LIMIT_CODES = ("contract_spend_limit_reached", "enforced_spend_limit_reached")
 
 
 # -- tool results ------------------------------------------------------------------------------------
@@ -248,6 +260,11 @@ _INCOMPLETE = {
     "model_context_window_exceeded": "the conversation no longer fits the model's context window; start a "
                                      "new one (/reset in chat) or use a shorter --file",
     "refusal": "Claude declined to answer this request{why}; the exchange was removed from the history",
+    # A streamed message always ends with a stop_reason (non-streaming ones always carry one): None means
+    # the stream ended early, without an error event.
+    None: "the response stream ended before the answer was complete; ask again",
+    "tool_use": "Claude announced a tool call but sent none; ask again",
+    "empty": "Claude ended its turn without writing an answer{after}; ask again",
 }
 
 
@@ -316,11 +333,13 @@ class Assistant:
             elif text:
                 texts.append(text)
             paused = msg.stop_reason == "pause_turn"
-            blocks = [_block_param(b) for b in msg.content]
-            if msg.stop_reason == "tool_use":
+            # The API rejects empty text blocks in a request ("text content blocks must be non-empty").
+            blocks = [_block_param(b) for b in msg.content if b.type != "text" or b.text]
+            uses = [b for b in msg.content if b.type == "tool_use"]
+            if msg.stop_reason == "tool_use" and uses:  # a tool_use stop with no tool_use block ends the turn
                 self.messages.append({"role": "assistant", "content": blocks})
                 results = []
-                for b in (b for b in msg.content if b.type == "tool_use"):
+                for b in uses:
                     outcome = run_tool(b.name, b.input)
                     call = ToolCall(b.id, b.name, b.input, outcome.result, outcome.is_error)
                     tool_calls.append(call)
@@ -341,10 +360,16 @@ class Assistant:
     def _finish(self, msg, texts, tool_calls, calls, start, blocks) -> Answer:
         stop = msg.stop_reason
         answer = Answer("\n\n".join(texts), msg.model, tool_calls, calls, stop)
-        if stop in ("end_turn", "stop_sequence", None):
+        if stop in ("end_turn", "stop_sequence") and blocks:
             self.messages.append({"role": "assistant", "content": blocks})
             return answer
         answer.complete = False
+        if stop in ("end_turn", "stop_sequence"):
+            # An empty final turn (seen after tool results). Not stored: the API rejects a message with no
+            # content anywhere but last, and the next question merges into the pending tool results.
+            after = " after the tool results" if tool_calls else ""
+            answer.notice = _INCOMPLETE["empty"].format(after=after)
+            return answer
         if stop == "refusal":
             details = getattr(msg, "stop_details", None)
             why = getattr(details, "explanation", None) or getattr(details, "category", None)

@@ -332,7 +332,22 @@ def test_refusal_is_reported_and_dropped_from_history(api):
     a = assistant(api, stream=False)
     answer = a.ask("something the model declines")
     assert not answer.complete and answer.stop_reason == "refusal" and "declined" in answer.notice
+    assert answer.text == "" and answer.calls[0].output_tokens == 0  # a real refusal can carry no content
+    assert "internal reasoning" in answer.notice  # stop_details.explanation is passed on
     assert a.messages == []
+
+
+@scenario("overloaded_mid_stream", standin_only=True)
+def test_overloaded_error_event_mid_stream_is_one_clear_error(api, vcr):
+    chunks: list[str] = []
+    a = assistant(api, stream=True, on_text=chunks.append, max_retries=2)
+    with pytest.raises(AssistantError, match=r"^the API stopped mid-answer with overloaded_error: Overloaded; "
+                                             r"nothing from this question was kept; try again shortly") as err:
+        a.ask("How many parameters does Llama 3.1 8B have?")
+    assert err.value.exit_code == 1
+    assert "".join(chunks).endswith("Llama 3.1 8B has")  # the text streamed before the error event
+    assert len(vcr) == 2  # an error inside a 200 stream is not retried by the SDK
+    assert a.messages == [] and len(a.calls) == 1  # the billed first round stays in /cost
 
 
 @scenario("max_tokens")
@@ -347,6 +362,174 @@ def test_max_tokens_cut_is_reported(api):
 def test_context_window_exceeded_is_reported(api):
     answer = assistant(api, stream=False).ask("a very long document")
     assert not answer.complete and "context window" in answer.notice
+
+
+# -- real wire shapes the stand-in does not script (inline httpx2 mock responses) --------------------
+
+def mock_client(*replies):
+    """A real SDK client whose transport answers each request with the next reply (a callable taking the
+    parsed request body) and records the bodies it was sent."""
+    import anthropic
+    import httpx2
+
+    sent: list[dict] = []
+
+    def handle(request):
+        sent.append(json.loads(request.content))
+        return replies[len(sent) - 1](sent[-1])
+
+    client = anthropic.Anthropic(api_key=REPLAY_KEY, base_url="http://mock.invalid", max_retries=0,
+                                 http_client=httpx2.Client(transport=httpx2.MockTransport(handle)))
+    return client, sent
+
+
+def json_reply(content: list, stop_reason: str | None, **usage):
+    import httpx2
+
+    body = {"model": MODEL, "id": "msg_01Mock", "type": "message", "role": "assistant", "content": content,
+            "stop_reason": stop_reason, "stop_sequence": None, "stop_details": None,
+            "usage": {"input_tokens": 3, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                      "output_tokens": 9, "service_tier": "standard", **usage}}
+    return lambda _: httpx2.Response(200, json=body)
+
+
+def sse_reply(text: str):
+    import httpx2
+
+    return lambda _: httpx2.Response(200, headers={"content-type": "text/event-stream; charset=utf-8"},
+                                     content=text.encode())
+
+
+def test_history_keeps_real_block_types_thinking_server_tools_citations_and_empty_input():
+    # Shapes from public recordings: thinking + signature (pydantic-ai test_anthropic_tool_with_thinking.yaml),
+    # redacted_thinking {data}, server_tool_use / web_search_tool_result and text carrying citations
+    # (pydantic-ai test_anthropic_model_web_search_tool_stream.yaml), a tool_use with input {} and caller
+    # (simonw/llm-anthropic test_tools.yaml; Claude Code logs). A block type this code has never seen is
+    # passed back too rather than crashing the loop.
+    first = [
+        {"type": "thinking", "thinking": "Which GPUs exist?", "signature": "EqEECkYICxgC"},
+        {"type": "redacted_thinking", "data": "EroBCkYIABgC"},
+        {"type": "server_tool_use", "id": "srvtoolu_01F", "name": "web_search", "input": {"query": "gpus"},
+         "caller": {"type": "direct"}},
+        {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01F", "content": [
+            {"type": "web_search_result", "title": "t", "url": "https://example.com", "encrypted_content": "Er",
+             "page_age": None}]},
+        {"type": "text", "text": "Listing the catalog.", "citations": [
+            {"type": "web_search_result_location", "cited_text": "c", "url": "https://example.com", "title": "t",
+             "encrypted_index": "Ep"}]},
+        {"type": "a_block_type_added_later", "data": 1},
+        {"type": "tool_use", "id": "toolu_01Empty", "name": "gpu_lookup", "input": {}, "caller": {"type": "direct"}},
+    ]
+    client, sent = mock_client(json_reply(first, "tool_use", server_tool_use={"web_search_requests": 1}),
+                               json_reply([{"type": "text", "text": "Done."}], "end_turn"))
+    answer = Assistant(client, model=MODEL, stream=False).ask("Which GPUs are in the catalog?")
+    assert answer.complete and answer.text == "Listing the catalog.\n\nDone."
+    assert answer.tool_calls[0].input == {} and not answer.tool_calls[0].is_error  # {} is a valid input
+    back = sent[1]["messages"][1]["content"]
+    assert [b["type"] for b in back] == [b["type"] for b in first]  # every block goes back, in order
+    assert back[0] == {"type": "thinking", "thinking": "Which GPUs exist?", "signature": "EqEECkYICxgC"}
+    assert back[6] == {"type": "tool_use", "id": "toolu_01Empty", "name": "gpu_lookup", "input": {}}
+    assert sent[1]["messages"][2]["content"][0]["tool_use_id"] == "toolu_01Empty"
+
+
+# One streamed tool round as the API sends it: data lines padded before their closing brace, a ping written
+# {"type": "ping"}, a tool with no arguments streamed as a lone empty input_json_delta (simonw/llm-anthropic
+# test_tools.yaml), and message_start usage that message_delta later overwrites with the final counts
+# (pydantic-ai test_anthropic_model_web_search_tool_stream.yaml: 2,068 input tokens at the start, 22,397 at
+# the end).
+STREAMED_EMPTY_INPUT_TOOL = """event: message_start
+data: {"type":"message_start","message":{"model":"claude-sonnet-5-5","id":"msg_01Stream","type":"message",\
+"role":"assistant","content":[],"stop_reason":null,"stop_sequence":null,"stop_details":null,"usage":\
+{"input_tokens":2068,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"cache_creation":\
+{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":0},"output_tokens":1,"service_tier":"standard",\
+"inference_geo":"global"}}         }
+
+event: content_block_start
+data: {"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_01Gpu",\
+"name":"gpu_lookup","input":{},"caller":{"type":"direct"}}          }
+
+event: ping
+data: {"type": "ping"}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":""}    }
+
+event: content_block_stop
+data: {"type":"content_block_stop","index":0            }
+
+event: message_delta
+data: {"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null,"stop_details":null},\
+"usage":{"input_tokens":2100,"cache_creation_input_tokens":1500,"cache_read_input_tokens":600,"output_tokens":40}  }
+
+event: message_stop
+data: {"type":"message_stop"   }
+
+"""
+
+
+def test_streamed_empty_input_tool_and_final_usage_from_message_delta():
+    final = STREAMED_EMPTY_INPUT_TOOL.replace('"stop_reason":"tool_use"', '"stop_reason":"end_turn"').replace(
+        '"type":"tool_use","id":"toolu_01Gpu","name":"gpu_lookup","input":{},"caller":{"type":"direct"}',
+        '"type":"text","text":""').replace('"type":"input_json_delta","partial_json":""',
+                                             '"type":"text_delta","text":"Listed."')
+    client, sent = mock_client(sse_reply(STREAMED_EMPTY_INPUT_TOOL), sse_reply(final))
+    answer = Assistant(client, model=MODEL, stream=True).ask("List the GPUs.")
+    assert answer.tool_calls[0].name == "gpu_lookup" and answer.tool_calls[0].input == {}
+    first = answer.calls[0]
+    assert (first.input_tokens, first.cache_creation_input_tokens, first.cache_read_input_tokens,
+            first.output_tokens) == (2100, 1500, 600, 40)  # the message_delta counts, not message_start's
+    assert sent[1]["messages"][1]["content"] == [{"type": "tool_use", "id": "toolu_01Gpu", "name": "gpu_lookup",
+                                                  "input": {}}]
+
+
+def test_empty_final_turn_after_tool_results_is_incomplete_and_not_stored():
+    # Claude sometimes ends its turn with no content after tool results (anthropics/claude-code issue #33757);
+    # an empty assistant message in the history would make the next request fail with "messages.N: all
+    # messages must have non-empty content except for the optional final assistant message".
+    use = {"type": "tool_use", "id": "toolu_01A", "name": "gpu_lookup", "input": {}}
+    client, sent = mock_client(json_reply([use], "tool_use"), json_reply([], "end_turn"),
+                               json_reply([{"type": "text", "text": "Here they are."}], "end_turn"))
+    a = Assistant(client, model=MODEL, stream=False)
+    answer = a.ask("List the GPUs.")
+    assert not answer.complete and "without writing an answer after the tool results" in answer.notice
+    assert all(m["content"] for m in a.messages) and a.messages[-1]["role"] == "user"
+    assert a.ask("Please summarise them.").complete
+    assert [m["role"] for m in sent[2]["messages"]] == ["user", "assistant", "user"]  # question merged
+
+
+def test_tool_use_stop_without_a_tool_use_block_ends_the_turn():
+    # stop_reason tool_use with only a text block (anthropics/claude-code issue #40240): there is nothing to
+    # answer, and an empty user message of tool results would be rejected.
+    client, sent = mock_client(json_reply([{"type": "text", "text": "Let me look that up."}], "tool_use"))
+    a = Assistant(client, model=MODEL, stream=False)
+    answer = a.ask("List the GPUs.")
+    assert not answer.complete and "sent none" in answer.notice and len(sent) == 1
+    assert a.messages[-1] == {"role": "assistant", "content": [{"type": "text", "text": "Let me look that up."}]}
+
+
+def test_stream_that_ends_without_message_delta_is_incomplete():
+    cut = STREAMED_EMPTY_INPUT_TOOL.split("event: message_delta")[0].replace(
+        '"type":"tool_use","id":"toolu_01Gpu","name":"gpu_lookup","input":{},"caller":{"type":"direct"}',
+        '"type":"text","text":""').replace('"type":"input_json_delta","partial_json":""',
+                                             '"type":"text_delta","text":"The catalog lists"')
+    client, _ = mock_client(sse_reply(cut))  # the connection closes after content_block_stop
+    a = Assistant(client, model=MODEL, stream=True)
+    answer = a.ask("List the GPUs.")
+    assert not answer.complete and answer.stop_reason is None and "stream ended" in answer.notice
+    assert answer.text == "The catalog lists"
+
+
+def test_monthly_spend_limit_429_is_not_reported_as_a_passing_rate_limit():
+    import httpx2
+
+    # The body a spent monthly limit gets (quoted in NousResearch/hermes-agent pull request #91106).
+    body = {"type": "error", "error": {"details": None, "type": "rate_limit_error", "message": (
+        "This request would exceed your account's monthly spend limit. Please try again later.")},
+        "request_id": "req_011CMock"}
+    client, _ = mock_client(lambda _: httpx2.Response(429, json=body, headers={"x-should-retry": "false"}))
+    with pytest.raises(AssistantError, match=r"^spend limit reached \(429\): This request would exceed your "
+                                             r"account's monthly spend limit.*Claude Console"):
+        Assistant(client, model=MODEL, stream=False).ask("List the GPUs.")
 
 
 # -- failures that never reach a cassette ------------------------------------------------------------

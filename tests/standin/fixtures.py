@@ -27,9 +27,11 @@ REPLAY_KEY = "sk-ant-replay-not-a-real-key"
 # request, an organisation or a moment. None of them belongs in a committed cassette.
 DROP_REQUEST_HEADERS = {"authorization", "x-api-key", "user-agent", "cookie", "host", "anthropic-organization-id"}
 DROP_REQUEST_PREFIXES = ("x-stainless-",)
+# `traceresponse` (a per-request W3C trace id) appears on 2026 responses (simonw/llm-anthropic
+# tests/cassettes/test_anthropic/test_refusal_raises.yaml).
 DROP_RESPONSE_HEADERS = {"request-id", "anthropic-organization-id", "anthropic-workspace-id", "cf-ray",
                          "set-cookie", "date", "server-timing", "server", "via", "x-envoy-upstream-service-time",
-                         "cf-cache-status", "strict-transport-security", "x-robots-tag"}
+                         "cf-cache-status", "strict-transport-security", "x-robots-tag", "traceresponse"}
 DROP_RESPONSE_PREFIXES = ("anthropic-ratelimit-",)
 
 

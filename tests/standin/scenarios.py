@@ -189,8 +189,25 @@ def pause_turn(s: Script, req: Request):
 
 @scenario
 def refusal(s: Script, req: Request):
-    yield s.reply(s.text("I can't help with"), stop_reason="refusal",
-                  stop_details={"type": "refusal", "category": None, "explanation": None})
+    # As recorded from the real API: no content at all, 0 output tokens, and stop_details naming a
+    # category with a one-paragraph explanation (simonw/llm-anthropic test_refusal_raises.yaml, 2026).
+    yield s.reply(stop_reason="refusal", stop_details={
+        "type": "refusal", "category": "reasoning_extraction",
+        "explanation": "This request was blocked because it appears to ask for the model's internal reasoning "
+                       "verbatim, which Anthropic's terms do not allow."})
+
+
+@scenario
+def overloaded_mid_stream(s: Script, req: Request):
+    # The API starts answering (HTTP 200, text streaming), then sends `event: error` overloaded_error and
+    # closes the stream; the SDK raises it with status 200 and does not retry it.
+    _expect(req, "llama 3.1 8b")
+    use = s.tool_use("parameter_count", {"model": "llama-3.1-8b"})
+    req = yield s.reply(s.text("I'll count them exactly."), use)
+    req.result(use).json()
+    reply = s.reply(s.text("Llama 3.1 8B has"), s.text(" more text that never arrives"))
+    reply.stream_error = ("overloaded_error", "Overloaded")
+    yield reply
 
 
 @scenario

@@ -1,13 +1,17 @@
 """A scripted stand-in for the Anthropic Messages API on 127.0.0.1, used only to record test cassettes.
 
 This environment cannot reach the real API, so the cassettes in cassettes/ are recorded from this
-server. It speaks the wire format the real API speaks (shapes from public recordings, 2026): JSON
-messages and SSE streams with `msg_`/`toolu_` ids, usage with cache fields, the SSE event order
-message_start → content_block_start → ping → deltas → content_block_stop → message_delta →
-message_stop, and error bodies `{"type":"error","error":{...},"request_id"}` with `x-should-retry`.
-It checks requests the way the API does (tool_use/tool_result pairing, cache breakpoints, required
-fields) and answers from a scenario script (scenarios.py) that reads the tool results the client
-actually sent, so the numbers in its final text come from our tools, never from the script.
+server. It speaks the wire format the real API speaks (shapes from public recordings, 2025-2026, e.g.
+simonw/llm-anthropic tests/cassettes/test_anthropic/{test_tools,test_refusal_raises}.yaml and
+pydantic/pydantic-ai tests/models/cassettes/test_anthropic/*_stream*.yaml): compact JSON, `msg_`/`toolu_`
+ids, usage with cache fields, the SSE event order message_start → content_block_start → ping →
+deltas → content_block_stop → message_delta (final usage) → message_stop, data lines padded with
+spaces before their closing brace, a bare `{"type": "ping"}`, a mid-stream `event: error`, and error
+bodies `{"type":"error","error":{"details":null,"type","message"},"request_id"}` with
+`x-should-retry`. It checks requests the way the API does (tool_use/tool_result pairing, cache
+breakpoints, non-empty content, required fields) and answers from a scenario script (scenarios.py)
+that reads the tool results the client actually sent, so the numbers in its final text come from
+our tools, never from the script.
 """
 
 from __future__ import annotations
@@ -23,7 +27,13 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from .wire import compact, error_body, sse_body
+
 MIN_CACHEABLE_TOKENS = 1024  # Sonnet-class minimum; shorter prefixes are not cached
+# Tokens after the last cache breakpoint that are never cached (the turn's closing markup): a real
+# request whose only breakpoint is on its last block still reports input_tokens 3
+# (pydantic/pydantic-ai tests/models/cassettes/test_anthropic/test_anthropic_cache_messages_real_api.yaml).
+UNCACHED_TAIL_TOKENS = 3
 _ID_CHARS = string.ascii_letters + string.digits
 
 
@@ -95,6 +105,10 @@ class Reply:
     stop_reason: str | None = None
     stop_details: dict | None = None
     error: tuple[str, str] | None = None  # (type, message)
+    # An `event: error` sent inside a 200 stream after this many content blocks (the API failing after it
+    # began answering); the connection then closes with no message_delta or message_stop.
+    stream_error: tuple[str, str] | None = None
+    stream_error_after_blocks: int = 1
     headers: dict = field(default_factory=dict)
     delay_s: float = 0.0
 
@@ -157,6 +171,11 @@ def check_request(body: dict) -> str | None:
         return f"A maximum of 4 blocks with cache_control may be provided. Found {marks}."
     for i, m in enumerate(msgs):
         content = m["content"] if isinstance(m["content"], list) else []
+        if not m["content"] and not (i == len(msgs) - 1 and m["role"] == "assistant"):
+            return (f"messages.{i}: all messages must have non-empty content except for the optional final "
+                    "assistant message")
+        if any(b.get("type") == "text" and not b.get("text") for b in content):
+            return "messages: text content blocks must be non-empty"
         uses = [b["id"] for b in content if b.get("type") == "tool_use"]
         if m["role"] == "assistant" and uses and i + 1 < len(msgs):
             nxt = msgs[i + 1]["content"] if isinstance(msgs[i + 1]["content"], list) else []
@@ -235,7 +254,7 @@ class PromptCache:
         write = last_mark - read if last_mark >= MIN_CACHEABLE_TOKENS and last_mark > read else 0
         if last_mark >= MIN_CACHEABLE_TOKENS:
             self.keys.update(marks)
-        return {"input_tokens": total - read - write, "cache_creation_input_tokens": write,
+        return {"input_tokens": total - read - write + UNCACHED_TAIL_TOKENS, "cache_creation_input_tokens": write,
                 "cache_read_input_tokens": read,
                 "cache_creation": {"ephemeral_5m_input_tokens": write, "ephemeral_1h_input_tokens": 0}}
 
@@ -243,56 +262,12 @@ class PromptCache:
 # -- rendering ---------------------------------------------------------------------------------------
 
 def message_json(script: Script, req: Request, reply: Reply, usage: dict) -> dict:
-    out_tokens = sum(_tokens(b.get("text") or b.get("input")) for b in reply.blocks) + 1
+    # A reply with no content (a refusal before any output) reports 0 output tokens, as the API does.
+    out_tokens = sum(_tokens(b.get("text") or b.get("input")) for b in reply.blocks) + (1 if reply.blocks else 0)
     return {"model": req.body["model"], "id": script.ident("msg_01"), "type": "message", "role": "assistant",
             "content": reply.blocks, "stop_reason": reply.stop_reason, "stop_sequence": None,
             "stop_details": reply.stop_details,
             "usage": {**usage, "output_tokens": out_tokens, "service_tier": "standard", "inference_geo": "global"}}
-
-
-def _event(name: str, data: dict) -> str:
-    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
-
-
-def _pieces(rng: random.Random, s: str, lo: int, hi: int) -> list[str]:
-    out, i = [], 0
-    while i < len(s):
-        n = rng.randint(lo, hi)
-        out.append(s[i:i + n])
-        i += n
-    return out
-
-
-def sse_body(script: Script, msg: dict) -> str:
-    rng = script.rng
-    usage = msg["usage"]
-    start = {**msg, "content": [], "stop_reason": None, "stop_details": None,
-             "usage": {**usage, "output_tokens": 1}}
-    out = [_event("message_start", {"type": "message_start", "message": start})]
-    for i, block in enumerate(msg["content"]):
-        if block["type"] == "text":
-            out.append(_event("content_block_start", {"type": "content_block_start", "index": i,
-                                                      "content_block": {"type": "text", "text": ""}}))
-            deltas = [{"type": "text_delta", "text": p} for p in _pieces(rng, block["text"], 3, 24)]
-        else:
-            out.append(_event("content_block_start", {"type": "content_block_start", "index": i,
-                                                      "content_block": {**block, "input": {}}}))
-            raw = json.dumps(block["input"], separators=(",", ":"))
-            deltas = [{"type": "input_json_delta", "partial_json": p} for p in ["", *_pieces(rng, raw, 1, 17)]]
-        if i == 0:
-            out.append(_event("ping", {"type": "ping"}))
-        out += [_event("content_block_delta", {"type": "content_block_delta", "index": i, "delta": d})
-                for d in deltas]
-        out.append(_event("content_block_stop", {"type": "content_block_stop", "index": i}))
-    if not msg["content"]:
-        out.append(_event("ping", {"type": "ping"}))
-    final = {k: usage[k] for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")}
-    out.append(_event("message_delta", {"type": "message_delta",
-                                        "delta": {"stop_reason": msg["stop_reason"], "stop_sequence": None,
-                                                  "stop_details": msg["stop_details"]},
-                                        "usage": {**final, "output_tokens": usage["output_tokens"]}}))
-    out.append(_event("message_stop", {"type": "message_stop"}))
-    return "".join(out)
 
 
 # -- the server --------------------------------------------------------------------------------------
@@ -342,7 +317,8 @@ class StandIn:
         s = self.script
         common = {"request-id": s.ident("req_011C", 20), "anthropic-organization-id": "standin-org",
                   "anthropic-ratelimit-requests-limit": "50", "anthropic-ratelimit-requests-remaining": "49",
-                  "cf-ray": s.ident("", 16) + "-STANDIN", "via": "1.1 anthropic-standin"}
+                  "cf-ray": s.ident("", 16) + "-STANDIN", "via": "1.1 anthropic-standin",
+                  "traceresponse": f"00-{s.rng.getrandbits(128):032x}-{s.rng.getrandbits(64):016x}-01"}
         if not (headers.get("x-api-key") or headers.get("authorization", "").startswith("Bearer ")):
             return self._error(common, Script.error(401, "authentication_error", "x-api-key header is required"))
         if "anthropic-version" not in headers:
@@ -375,14 +351,18 @@ class StandIn:
             return self._error(common, reply)
         msg = message_json(s, req, reply, self.cache.usage(body))
         if req.stream:
+            sse = sse_body(s.rng, msg, stream_error=reply.stream_error,
+                           error_after_blocks=reply.stream_error_after_blocks, request_id=common["request-id"])
             return 200, {**common, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}, \
-                sse_body(s, msg).encode()
-        return 200, {**common, "content-type": "application/json"}, json.dumps(msg).encode()
+                sse.encode()
+        if reply.stream_error:  # without a stream the failure is an ordinary error response
+            return self._error(common, Script.error(529 if reply.stream_error[0] == "overloaded_error" else 500,
+                                                    *reply.stream_error, retry=True))
+        return 200, {**common, "content-type": "application/json"}, compact(msg).encode()
 
     def _error(self, common: dict, reply: Reply) -> tuple[int, dict, bytes]:
-        type_, message = reply.error  # type: ignore[misc]
-        body = {"type": "error", "error": {"type": type_, "message": message}, "request_id": common["request-id"]}
-        return reply.status, {**common, "content-type": "application/json", **reply.headers}, json.dumps(body).encode()
+        body = error_body(*reply.error, common["request-id"])  # type: ignore[misc]
+        return reply.status, {**common, "content-type": "application/json", **reply.headers}, compact(body).encode()
 
 
 class _Server(ThreadingHTTPServer):
@@ -403,8 +383,8 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers.get("content-length", 0)))
         headers = {k.lower(): v for k, v in self.headers.items()}
         if self.path.split("?")[0] != "/v1/messages":
-            status, extra, body = 404, {"content-type": "application/json"}, json.dumps(
-                {"type": "error", "error": {"type": "not_found_error", "message": "Not Found"}}).encode()
+            status, extra, body = 404, {"content-type": "application/json"}, compact(
+                error_body("not_found_error", "Not Found")).encode()
         else:
             status, extra, body = self.server.standin.handle(headers, raw)  # type: ignore[attr-defined]
         self.send_response(status)
