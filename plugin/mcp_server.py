@@ -6,8 +6,8 @@ already declares. With `on_list_tools` / `on_call_tool` the names, descriptions 
 through verbatim from `tools.registry`, and raw arguments go to `registry.run_tool`, the same
 validate-then-run path the agent loop uses (it never raises; bad input becomes a structured error).
 
-`mcp` (~0.7 s of imports) is imported inside the functions that need it, so the offline CLI, which imports
-this module to register the command, does not pay for it.
+`mcp` (~0.7 s of imports) is imported inside the functions that need it; the CLI imports this module only
+when `modelmath mcp` runs, so the offline commands never pay for it.
 """
 
 from __future__ import annotations
