@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .catalog import CatalogEntry, lookup
 from .errors import InvalidInput
-from .hf_config import read_hf_config, shape_from_hf_config
+from .hf_config import read_hf_config
 from .shape import MLA, ModelShape, MoE, ResolvedModel
 
 _INT = {"type": "integer", "minimum": 1}
@@ -105,10 +105,15 @@ def shape_from_architecture(a: dict, name: str = "custom") -> ModelShape:
                       name=name, **kw)
 
 
-def shape_from_entry(entry: CatalogEntry) -> ModelShape:
+def read_entry(entry: CatalogEntry) -> tuple[ModelShape, tuple[str, ...]]:
+    """A catalog entry's shape and the reader's notes (e.g. a multimodal wrapper read as text only)."""
     if entry.config is not None:
-        return shape_from_hf_config(entry.config, name=entry.name)
-    return shape_from_architecture(entry.architecture, name=entry.name)
+        return read_hf_config(entry.config, name=entry.name)
+    return shape_from_architecture(entry.architecture, name=entry.name), ()
+
+
+def shape_from_entry(entry: CatalogEntry) -> ModelShape:
+    return read_entry(entry)[0]
 
 
 def resolve_model(inp: dict) -> ResolvedModel:
@@ -121,8 +126,9 @@ def resolve_model(inp: dict) -> ResolvedModel:
     kind = given[0]
     if kind == "model":
         entry = lookup(inp["model"])  # its provenance notes are in model_lookup, not repeated everywhere
-        return ResolvedModel(shape_from_entry(entry), source=entry.source, label=entry.name, entry_id=entry.id,
-                             as_of=entry.as_of)
+        shape, notes = read_entry(entry)
+        return ResolvedModel(shape, source=entry.source, label=entry.name, entry_id=entry.id, as_of=entry.as_of,
+                             notes=notes)
     if kind == "hf_config":
         shape, notes = read_hf_config(inp["hf_config"])
         return ResolvedModel(shape, source="hf_config given by the user", label=shape.name, notes=notes)

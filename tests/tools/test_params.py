@@ -122,10 +122,12 @@ def test_deepseek_v3_matches_paper():
 
 
 @pytest.mark.parametrize("model_id,total_b,nonemb_b", [
-    # Qwen3 model cards ("Number of Parameters" / "Non-Embedding"): 0.6B/0.44B, 8.2B/6.95B, 30.5B/29.9B.
+    # Qwen3 model cards ("Number of Parameters" / "Non-Embedding"): 0.6B/0.44B, 8.2B/6.95B, 30.5B/29.9B,
+    # 14.8B/13.2B.
     ("qwen3-0.6b", 0.6, 0.44),
     ("qwen3-8b", 8.2, 6.95),
     ("qwen3-30b-a3b", 30.5, 29.9),
+    ("qwen3-14b", 14.8, 13.2),  # Qwen3-14B card: 14.8B / 13.2B
 ])
 def test_qwen3_matches_model_cards(model_id, total_b, nonemb_b):
     c = count(model_id)
