@@ -7,19 +7,15 @@ explicit fields instead.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from dataclasses import dataclass
 from functools import cache
 
+from .datafiles import read_json
 from .errors import UnknownName
 from .names import closest
 
 _DATA_FILES = ("models.json", "illustrative.json")
-# Package data sits beside the modules in every install (wheel or editable); a plain path avoids the
-# importlib.resources machinery on the CLI's start-up path.
-DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 # Suffixes that name a fine-tune of the same shape; the base entry answers for them.
 _SUFFIXES = ("instruct", "chat", "hf", "it", "base", "bf16", "fp8", "pt", "2507", "thinking", "original")
 
@@ -69,9 +65,7 @@ def _normalize(name: str) -> str:
 def entries() -> tuple[CatalogEntry, ...]:
     out = []
     for fname in _DATA_FILES:
-        with open(os.path.join(DATA_DIR, fname), encoding="utf-8") as f:
-            raw = json.load(f)
-        for e in raw["models"]:
+        for e in read_json(fname)["models"]:
             out.append(CatalogEntry(
                 id=e["id"], name=e["name"], family=e.get("family", ""), source=e["source"], as_of=e["as_of"],
                 aliases=tuple(e.get("aliases", ())), hf_repo=e.get("hf_repo"), config=e.get("config"),

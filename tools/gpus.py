@@ -7,12 +7,11 @@ is `None`, which callers report as data, never as an error.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from dataclasses import dataclass
 from functools import cache
 
+from .datafiles import read_json
 from .errors import UnknownName
 from .names import closest
 from .units import GiB
@@ -128,10 +127,7 @@ def _gpu(e: dict) -> GPU:
 
 @cache
 def catalog() -> tuple[GPU, ...]:
-    # A plain path beside the module (as in catalog.py): importlib.resources costs start-up time.
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "gpus.json"), encoding="utf-8") as f:
-        raw = json.load(f)
-    return tuple(_gpu(e) for e in raw["gpus"])
+    return tuple(_gpu(e) for e in read_json("gpus.json")["gpus"])
 
 
 # Words that name the vendor or product line, not the part: "NVIDIA GeForce RTX 4090" is "4090".

@@ -10,13 +10,13 @@ file is read by the plugin edge and handed in through `set_override_loader`.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, cached_property
 
+from .datafiles import read_json
 from .errors import InvalidInput, ModelMathError, UnknownName
 from .names import closest
 
@@ -353,15 +353,9 @@ def build_catalog(builtin_raw: dict, overrides: Sequence[tuple[dict, str]] = ())
     return PriceCatalog(tuple(entries), tuple(o for _, o in overrides))
 
 
-# Package data sits beside the modules in every install; a plain path keeps importlib.resources off the
-# CLI's start-up path (as in catalog.py).
-DATA_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "claude_prices.json")
-
-
 @cache
 def builtin_raw() -> dict:
-    with open(DATA_FILE, encoding="utf-8") as f:
-        return json.load(f, parse_float=Decimal)
+    return read_json("claude_prices.json", parse_float=Decimal)
 
 
 # The plugin edge (CLI --prices, MODELMATH_PRICES) installs a loader returning [(parsed file, origin)];
