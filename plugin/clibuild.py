@@ -4,7 +4,6 @@ Claude tool definitions and the MCP tools cannot drift apart."""
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,12 +138,10 @@ def build_command(tool: Tool, extras: CommandExtras | None = None) -> click.Comm
     schema = tool.schema_for_validation
     props = schema.get("properties", {})
     params: list[click.Parameter] = []
-    plain: list[str] = []  # inputs whose click types fully enforce the schema
     nested: dict[str, str] = {}  # dest → flattened property name
     for key, sub in props.items():
         if key == spec.positional:
             params.append(click.Argument([key], required=key in schema.get("required", ()), type=click.STRING))
-            plain.append(key)
         elif key in spec.file_inputs:
             params.append(click.Option([f"--{spec.file_inputs[key]}", key], type=click.Path(dir_okay=False),
                                        help="Path to a JSON file (e.g. a Hugging Face config.json)."))
@@ -156,7 +153,6 @@ def build_command(tool: Tool, extras: CommandExtras | None = None) -> click.Comm
                 nested[dest] = sk
         else:
             params.append(_option(spec.rename.get(key, key), sub, key, key in schema.get("required", ())))
-            plain.append(key)
     params.extend(extras.params)
     params.append(click.Option(["--json", "as_json"], is_flag=True, help="Print the result as JSON."))
     extra_names = {p.name for p in extras.params}
@@ -181,7 +177,3 @@ def build_command(tool: Tool, extras: CommandExtras | None = None) -> click.Comm
 
     return click.Command(spec.command, params=params, callback=callback,
                          help=spec.help or tool.description.split(". ")[0] + ".")
-
-
-def stderr(msg: str) -> None:
-    print(msg, file=sys.stderr)

@@ -222,13 +222,9 @@ def tokens_cmd(text: str | None, file_: str | None, exact: bool, model: str | No
         if not key:
             raise InputError("--exact needs ANTHROPIC_API_KEY; without --exact the count is approximate and offline")
         result = exact_count(text, model, key)
-    elif text is not None:
-        outcome = call_validated("count_tokens", {"text": text})
-        if outcome.is_error:
-            raise InputError(format_error(outcome.result))
-        result = outcome.result
     else:
-        inp = {"words": words} if words is not None else {"pages": pages} if pages is not None else {"tokens": tokens_}
+        inp = next({k: v} for k, v in (("text", text), ("words", words), ("pages", pages), ("tokens", tokens_))
+                   if v is not None)
         outcome = call_validated("count_tokens", inp)
         if outcome.is_error:
             raise InputError(format_error(outcome.result))
