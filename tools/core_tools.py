@@ -14,7 +14,18 @@ from .memory import DEFAULT_OVERHEAD_BYTES, DEFAULT_PREFILL_CHUNK_TOKENS, memory
 from .params import parameter_count
 from .registry import CliSpec, Tool
 from .resolve import describe, resolve_model, shape_from_entry
-from .schemas import ARCH_CLI, BATCH, CONTEXT, COUNT, KV_DTYPE, WEIGHT_DTYPE, sent_schema, validation_schema
+from .schemas import (
+    ARCH_CLI,
+    BATCH,
+    CONTEXT,
+    COUNT,
+    KV_DTYPE,
+    OVERHEAD_GIB,
+    WEIGHT_DTYPE,
+    overhead_bytes,
+    sent_schema,
+    validation_schema,
+)
 from .shape import ModelShape, ResolvedModel
 from .units import GB, GiB, sizes
 
@@ -200,7 +211,8 @@ def memory_report(m: ResolvedModel, inp: dict) -> dict:
     wfmt = weight_format(inp.get("weight_dtype", "bf16"))
     kvfmt = kv_format(inp.get("kv_dtype", "bf16"))
     context, batch = inp.get("context_tokens", 0), inp.get("batch_size", 1)
-    overhead = int(inp["overhead_gib"] * GiB) if "overhead_gib" in inp else DEFAULT_OVERHEAD_BYTES
+    overhead = overhead_bytes(inp)
+    overhead = DEFAULT_OVERHEAD_BYTES if overhead is None else overhead
     params = parameter_count(m.shape)
     est = memory_estimate(m.shape, params, wfmt, kvfmt, context=context, batch=batch, overhead_bytes=overhead,
                           prefill_chunk_tokens=inp.get("prefill_chunk_tokens"))
@@ -243,7 +255,7 @@ _MEM_PROPS = {
     "weight_dtype": WEIGHT_DTYPE, "kv_dtype": KV_DTYPE,
     "context_tokens": {"type": "integer", "minimum": 0, "description": "Tokens per sequence (0: no KV)."},
     "batch_size": BATCH,
-    "overhead_gib": {"type": "number", "minimum": 0, "description": "Runtime overhead per GPU (default 1)."},
+    "overhead_gib": OVERHEAD_GIB,
     "prefill_chunk_tokens": {**COUNT, "description": "Tokens per prefill step (default 8192)."},
 }
 

@@ -13,7 +13,17 @@ from .memory import weight_bytes
 from .params import parameter_count
 from .registry import CliSpec, Tool
 from .resolve import describe, resolve_model
-from .schemas import ARCH_CLI, BATCH, CONTEXT, KV_DTYPE, WEIGHT_DTYPE, sent_schema, validation_schema
+from .schemas import (
+    ARCH_CLI,
+    BATCH,
+    CONTEXT,
+    HIDDEN_OVERHEAD,
+    KV_DTYPE,
+    WEIGHT_DTYPE,
+    overhead_bytes,
+    sent_schema,
+    validation_schema,
+)
 from .shape import ModelShape
 from .speed import BANDWIDTH_EFFICIENCY, COMPUTE_EFFICIENCY, DEQUANT_FACTOR, Band, decode_step, prefill
 from .units import GB, GiB
@@ -25,7 +35,6 @@ _GPU = {"type": "string", "description": "GPU name, e.g. 'h100', 'rtx 4090'."}
 _COUNT = {"type": "integer", "minimum": 1, "description": "GPUs, tensor parallel."}
 _PRICE = {"type": "number", "exclusiveMinimum": 0}
 # Accepted (CLI --overhead-gib, raw JSON) but left out of the schema sent to Claude to keep it short.
-_HIDDEN = {"overhead_gib": {"type": "number", "minimum": 0, "description": "Runtime overhead per GPU, GiB."}}
 
 
 def _context_warnings(shape: ModelShape, context: int) -> list[str]:
@@ -56,10 +65,6 @@ _NOTE_TEXT = {
 
 def _group_notes(notes: dict[str, list[str]]) -> list[str]:
     return [_NOTE_TEXT[k].format(", ".join(dict.fromkeys(v))) for k, v in notes.items() if v]
-
-
-def _overhead(inp: dict) -> int | None:
-    return int(inp["overhead_gib"] * GiB) if "overhead_gib" in inp else None
 
 
 def _price(g: GPU, inp: dict) -> float | None:
@@ -105,7 +110,7 @@ def _speeds(shape, params, g, wfmt, kvfmt, context, batch, tp):
 
 def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -> tuple[dict, Option | None]:
     shape = m.shape
-    ovh, count = _overhead(inp), inp.get("gpu_count")
+    ovh, count = overhead_bytes(inp), inp.get("gpu_count")
     one = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=1, overhead=ovh)
     row: dict = {"gpu": g.id, "fits_on_one": one.fits}
     if count is not None:
@@ -222,7 +227,7 @@ HARDWARE_FIT = Tool(
                  "headroom, max sequences, decode tok/s, TTFT, $/hour, $/MTok; ranks cheapest, fastest, best "
                  "$/token; says what would fit."),
     input_schema=sent_schema(_FIT_PROPS),
-    validation_schema=validation_schema({**_FIT_PROPS, **_HIDDEN}),
+    validation_schema=validation_schema({**_FIT_PROPS, **HIDDEN_OVERHEAD}),
     func=_hardware_fit,
     cli=CliSpec(command="fit", rename=_FIT_RENAME, help="Which GPUs fit a model, how many, how fast, at what cost.",
                 **_MODEL_CLI),
@@ -250,7 +255,7 @@ def _speed(inp: dict) -> dict:
     d = decode_step(shape, params, g, wfmt, context, batch, tp, kvfmt)
     pre = prefill(shape, params, g, wfmt, prompt, tp)
     first = decode_step(shape, params, g, wfmt, prompt, 1, tp, kvfmt)
-    fit = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=_overhead(inp))
+    fit = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=overhead_bytes(inp))
     out = {
         "model": describe(m), "gpu": g.provenance(), "gpu_count": tp, "weight_dtype": wfmt.name,
         "kv_dtype": kvfmt.name, "context_tokens": context, "batch_size": batch, "prompt_tokens": prompt,
@@ -303,7 +308,7 @@ SPEED_ESTIMATE = Tool(
                  "inter-token latency, prefill tok/s, TTFT; low/mid/high from efficiencies calibrated on "
                  "published measurements."),
     input_schema=sent_schema(_SPEED_PROPS, ("gpu",)),
-    validation_schema=validation_schema({**_SPEED_PROPS, **_HIDDEN}, ("gpu",)),
+    validation_schema=validation_schema({**_SPEED_PROPS, **HIDDEN_OVERHEAD}, ("gpu",)),
     func=_speed,
     cli=CliSpec(command="speed", rename={**_FIT_RENAME, "gpu_count": "gpus", "prompt_tokens": "prompt"},
                 help="Decode/prefill tokens per second and TTFT.", **_MODEL_CLI),

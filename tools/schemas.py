@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .formats import KV_FORMATS, WEIGHT_FORMATS
 from .resolve import model_properties
+from .units import GiB
 
 COUNT = {"type": "integer", "minimum": 1}
 CONTEXT = {"type": "integer", "minimum": 1, "description": "Tokens per sequence (prompt + output)."}
@@ -20,6 +21,17 @@ _BRIEF = {
     id(KV_DTYPE): {"type": "string", "description": "KV dtype as in memory_estimate (default bf16)."},
     id(WEIGHT_DTYPE): {"type": "string", "description": "Weight format as in memory_estimate (default bf16)."},
 }
+
+# Per-GPU runtime overhead (CUDA context, workspaces, allocator slack): an input of memory_estimate, and a
+# validated-but-unadvertised one of the fit, speed and training tools.
+OVERHEAD_GIB = {"type": "number", "minimum": 0, "description": "Runtime overhead per GPU (default 1)."}
+HIDDEN_OVERHEAD = {"overhead_gib": OVERHEAD_GIB}
+
+
+def overhead_bytes(inp: dict) -> int | None:
+    """overhead_gib as bytes, or None when not given (each tool then applies its stated default)."""
+    return int(inp["overhead_gib"] * GiB) if "overhead_gib" in inp else None
+
 
 # CLI names for flattened architecture fields that read better as a pair of flags.
 ARCH_CLI = {"architecture.tied_embeddings": "tied/untied"}

@@ -9,7 +9,7 @@ from .errors import InvalidInput
 from .params import parameter_count
 from .registry import CliSpec, Tool
 from .resolve import describe, resolve_model
-from .schemas import ARCH_CLI, sent_schema, validation_schema
+from .schemas import ARCH_CLI, HIDDEN_OVERHEAD, overhead_bytes, sent_schema, validation_schema
 from .training import (
     CHINCHILLA_TABLE3,
     LORA_MODULES,
@@ -53,7 +53,7 @@ def _training_memory(inp: dict) -> dict:
     ckpt = inp.get("gradient_checkpointing", method == "qlora")
     if zero and n == 1:
         raise InvalidInput("ZeRO shards across GPUs: give gpu_count > 1 with zero_stage", field="zero_stage")
-    overhead = int(inp["overhead_gib"] * GiB) if "overhead_gib" in inp else None
+    overhead = overhead_bytes(inp)
     mem, warnings = training_memory(shape, params, method=method, optimizer=optimizer, precision=precision,
                                     zero_stage=zero, gpus=n, seq=seq, micro_batch=mb, checkpointing=ckpt,
                                     lora_rank=inp.get("lora_rank", 16), lora_targets=_targets(inp),
@@ -118,14 +118,13 @@ _TRAIN_PROPS = {
                      "description": "Default all-linear."},
     "gpu": _GPU,
 }
-_HIDDEN = {"overhead_gib": {"type": "number", "minimum": 0, "description": "Runtime overhead per GPU, GiB."}}
 
 TRAINING_MEMORY = Tool(
     name="training_memory",
     description=("Training memory per GPU, itemised: full, LoRA or QLoRA; AdamW, 8-bit Adam or SGD; ZeRO 0-3; "
                  "gradient checkpointing. With gpu: fits and headroom."),
     input_schema=sent_schema(_TRAIN_PROPS),
-    validation_schema=validation_schema({**_TRAIN_PROPS, **_HIDDEN}),
+    validation_schema=validation_schema({**_TRAIN_PROPS, **HIDDEN_OVERHEAD}),
     func=_training_memory,
     cli=CliSpec(command="train-memory", help="Training memory per GPU (full, LoRA, QLoRA; ZeRO).",
                 rename={**ARCH_CLI, "context_tokens": "seq", "batch_size": "micro-batch", "gpu_count": "gpus",
