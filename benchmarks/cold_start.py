@@ -28,7 +28,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=20)
     args = ap.parse_args()
     exe = Path(sys.executable).with_name("modelmath")
-    cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "modelmath.plugin.cli"]
+    cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "modelmath.plugin.cli.main"]
     ours = [*cli, "params", "llama-3.1-8b", "--json"]
     bare = [sys.executable, "-c", "pass"]
     floor = [sys.executable, "-c", "import click"]  # any click CLI pays this before doing anything
@@ -44,7 +44,7 @@ def main() -> None:
     print(f"python -c 'import click': {mc * 1000:7.1f} ms  ({mc / mb:.2f}x bare: the floor for a click CLI)")
     print(f"ratio                   : {ma / mb:7.2f}x  (goal <= 3x)")
     env = dict(os.environ, PYTHONPROFILEIMPORTTIME="1")
-    p = subprocess.run([sys.executable, "-X", "importtime", "-m", "modelmath.plugin.cli", "params", "llama-3.1-8b",
+    p = subprocess.run([sys.executable, "-X", "importtime", "-m", "modelmath.plugin.cli.main", "params", "llama-3.1-8b",
                         "--json"], capture_output=True, text=True, env=env)
     rows = []
     for line in p.stderr.splitlines():

@@ -17,13 +17,13 @@ import json
 import sys
 from pathlib import Path
 
-from modelmath.tools import gpus, speed
 from modelmath.tools.errors import UnknownName
-from modelmath.tools.formats import kv_format, weight_format
-from modelmath.tools.kv import bytes_for_sequence, kv_layout
-from modelmath.tools.memory import activation_peak, weight_bytes
-from modelmath.tools.params import parameter_count
-from modelmath.tools.resolve import resolve_model
+from modelmath.tools.hardware import gpus, speed
+from modelmath.tools.model.formats import kv_format, weight_format
+from modelmath.tools.model.kv import bytes_for_sequence, kv_layout
+from modelmath.tools.model.memory import activation_peak, weight_bytes
+from modelmath.tools.model.params import parameter_count
+from modelmath.tools.model.resolve import resolve_model
 
 
 def match_gpu(device_name: str, override: str | None):

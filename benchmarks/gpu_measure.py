@@ -38,7 +38,7 @@ def _ints(text: str) -> list[int]:
 
 
 def build(model_id: str, torch, transformers):
-    from modelmath.tools.catalog import lookup
+    from modelmath.tools.model.catalog import lookup
 
     entry = lookup(model_id)
     if entry.config is None:

@@ -5,7 +5,7 @@ The request is written as soon as the process exists, as hosts do; the clock sto
 line arrives on stdout. Prints the median (and min / max) of N runs, with a bare `python -c pass` start
 beside it for scale.
 
-    python benchmarks/mcp_startup.py            # 10 runs of `python -m modelmath.plugin.cli mcp`
+    python benchmarks/mcp_startup.py            # 10 runs of `python -m modelmath.plugin.cli.main mcp`
     python benchmarks/mcp_startup.py -n 20 --command modelmath mcp
 """
 
@@ -67,9 +67,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", "--runs", type=int, default=10)
     ap.add_argument("--command", nargs=argparse.REMAINDER,
-                    help="server command (default: this Python with -m modelmath.plugin.cli mcp)")
+                    help="server command (default: this Python with -m modelmath.plugin.cli.main mcp)")
     args = ap.parse_args()
-    command = args.command or [sys.executable, "-m", "modelmath.plugin.cli", "mcp"]
+    command = args.command or [sys.executable, "-m", "modelmath.plugin.cli.main", "mcp"]
     if os.name == "nt":
         sys.exit("select() on pipes needs a POSIX system")
 

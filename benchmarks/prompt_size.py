@@ -28,7 +28,7 @@ GOAL_TOKENS = 2_500
 
 
 def counter():
-    from modelmath.tools.tokens import count_text, default_encoding
+    from modelmath.tools.pricing.tokens import count_text, default_encoding
 
     enc, why = default_encoding()
     method = (f"tiktoken {enc.name} (offline cache)" if enc is not None
@@ -37,7 +37,7 @@ def counter():
 
 
 def prefix_report() -> int:
-    from modelmath.plugin.agent import AUDIENCES, system_blocks, tool_definitions
+    from modelmath.plugin.assistant.agent import AUDIENCES, system_blocks, tool_definitions
 
     count, method = counter()
     tools = tool_definitions()
@@ -58,7 +58,7 @@ def prefix_report() -> int:
 
 
 def exact_report(model: str | None) -> None:
-    from modelmath.plugin.agent import make_client, resolve_model_id, system_blocks, tool_definitions
+    from modelmath.plugin.assistant.agent import make_client, resolve_model_id, system_blocks, tool_definitions
 
     client = make_client()
     model = resolve_model_id(model)

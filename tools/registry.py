@@ -55,10 +55,10 @@ class ToolOutcome:
 # commands each one provides: `modelmath params` then imports one module, not all of them (start-up time).
 # tests/tools/test_registry.py checks this table against the modules' CliSpecs.
 TOOL_MODULES: dict[str, tuple[str, ...]] = {
-    "core_tools": ("params", "kv", "memory"),
-    "cost_tools": ("cost", "self-host"),
-    "hw_tools": ("gpu", "fit", "speed"),
-    "train_tools": ("train-memory", "train-compute"),
+    "model.tools": ("params", "kv", "memory"),
+    "pricing.tools": ("cost", "self-host"),
+    "hardware.tools": ("gpu", "fit", "speed"),
+    "training.tools": ("train-memory", "train-compute"),
 }
 
 

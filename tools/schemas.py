@@ -6,8 +6,8 @@ and pointed to elsewhere) and the one every call is validated against (always co
 
 from __future__ import annotations
 
-from .formats import KV_FORMATS, WEIGHT_FORMATS
-from .resolve import model_properties
+from .model.formats import KV_FORMATS, WEIGHT_FORMATS
+from .model.resolve import model_properties
 from .units import GiB
 
 COUNT = {"type": "integer", "minimum": 1}

@@ -126,7 +126,7 @@ class Api:
     live: bool
 
     def client(self, **kw):
-        from modelmath.plugin.agent import make_client
+        from modelmath.plugin.assistant.agent import make_client
 
         return make_client(api_key=self.api_key, base_url=self.base_url, **kw)
 

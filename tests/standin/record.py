@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TESTS = ["tests/plugin/test_agent.py", "tests/plugin/test_ask_cli.py"]
+TESTS = ["tests/plugin/assistant/test_agent.py", "tests/plugin/assistant/test_cli.py"]
 
 if __name__ == "__main__":
     env = {**os.environ, "MODELMATH_RECORD": "standin"}
     env.pop("ANTHROPIC_API_KEY", None)  # the stand-in takes a dummy key; never write a real one anywhere
-    check = "tests/plugin/test_agent.py::test_no_cassette_holds_a_secret_or_a_per_machine_header"
+    check = "tests/plugin/assistant/test_agent.py::test_no_cassette_holds_a_secret_or_a_per_machine_header"
     cmd = [sys.executable, "-m", "pytest", *TESTS, "--record-mode=rewrite", "--deselect", check, *sys.argv[1:]]
     rc = subprocess.call(cmd, cwd=ROOT, env=env)
     # Then replay everything from the new cassettes, scrub check included, as CI will.

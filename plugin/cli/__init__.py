@@ -1,0 +1,1 @@
+"""The `modelmath` command line: derived calculator commands and the hand-written ones."""

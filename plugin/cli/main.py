@@ -1,0 +1,138 @@
+"""`modelmath` command line. Calculator commands are derived from the registry; heavy imports (anthropic,
+mcp, tiktoken) happen only inside the commands that need them, keeping the offline path fast."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+from modelmath.tools.errors import ModelMathError
+from modelmath.tools.model import catalog
+from modelmath.tools.registry import cli_commands, cli_tool, definitions, run_tool, tools
+
+from .build import CommandExtras, InputError, build_command, format_error
+
+# Hand-written commands and CLI-only extras live in their own modules, imported only when that command
+# runs: `modelmath params` never loads the agent, the MCP server or the price file plumbing.
+_LAZY_COMMANDS = {
+    "ask": "assistant.cli:ask_cmd",
+    "chat": "assistant.cli:chat_cmd",
+    "mcp": "mcp.server:mcp_cmd",
+    "prices": "cli.prices:prices_cmd",
+    "tokens": "cli.prices:tokens_cmd",
+}
+_LAZY_EXTRAS = {  # --prices FILE and $ rendering on the derived cost commands
+    "cost": "cli.prices:PRICED_EXTRAS",
+    "self-host": "cli.prices:PRICED_EXTRAS",
+}
+
+
+def _load(ref: str):
+    from importlib import import_module
+
+    module, attr = ref.split(":")  # relative to modelmath.plugin
+    return getattr(import_module(f"modelmath.plugin.{module}"), attr)
+
+
+class ToolGroup(click.Group):
+    """Calculator commands are built from the registry on demand, so starting `modelmath params` does not
+    build every other command; hand-written commands are imported on demand too."""
+
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *cli_commands(), *_LAZY_COMMANDS})
+
+    def get_command(self, ctx, name):
+        cmd = super().get_command(ctx, name)
+        if cmd is not None:
+            return cmd
+        if name in _LAZY_COMMANDS:
+            return _load(_LAZY_COMMANDS[name])
+        tool = cli_tool(name)
+        if tool is None:
+            return None
+        extras: CommandExtras | None = _load(_LAZY_EXTRAS[name]) if name in _LAZY_EXTRAS else None
+        return build_command(tool, extras)
+
+
+@click.group(cls=ToolGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="modelmath")
+def cli() -> None:
+    """Exact, explained numbers about LLMs: parameters, KV cache, memory, GPUs, speed, cost."""
+    if os.environ.get("MODELMATH_PRICES"):
+        # A user price file applies to every command that prices (cost, ask, chat, mcp); read lazily.
+        from .prices import install
+
+        install()
+
+
+@cli.command("models")
+@click.argument("query", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def models_cmd(query: str | None, as_json: bool) -> None:
+    """List catalog models (optionally matching QUERY) with source dates."""
+    found = catalog.search(query)
+    if as_json:
+        click.echo(json.dumps([e.provenance() | {"hf_repo": e.hf_repo} for e in found], indent=2))
+        return
+    if not found:
+        raise InputError(f"no catalog model matches {query!r}; `modelmath models` lists them all")
+    width = max(len(e.id) for e in found)
+    for e in found:
+        flag = "  [speculative]" if e.speculative else ""
+        click.echo(f"{e.id.ljust(width)}  {e.name}  (as of {e.as_of}){flag}")
+
+
+@cli.command("tools")
+@click.option("--json", "as_json", is_flag=True, help="Print the definitions exactly as sent to Claude.")
+def tools_cmd(as_json: bool) -> None:
+    """List the calculator tools (the same definitions Claude and MCP clients see)."""
+    if as_json:
+        click.echo(json.dumps(definitions(), indent=2))
+        return
+    for t in tools():
+        click.echo(f"{t.name}: {t.description}\n")
+
+
+@cli.command("run-tool")
+@click.argument("name")
+@click.argument("input_json", metavar="'JSON'", default="{}")
+def run_tool_cmd(name: str, input_json: str) -> None:
+    """Run one tool exactly as the model would and print its JSON result (errors too, exit 2)."""
+    try:
+        inp = json.loads(input_json)
+    except json.JSONDecodeError as exc:
+        click.echo(json.dumps({"error": {"type": "invalid_json", "message": f"input is not valid JSON: {exc.msg} "
+                                         f"at position {exc.pos}"}}, indent=2))
+        sys.exit(2)
+    outcome = run_tool(name, inp)
+    click.echo(json.dumps(outcome.result, indent=2))
+    if outcome.is_error:
+        sys.exit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every user error is one line on stderr and exit status 2, never a traceback."""
+    try:
+        rv = cli.main(args=argv, prog_name="modelmath", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("modelmath: aborted", err=True)
+        sys.exit(130)
+    except click.UsageError as exc:
+        hint = f" (try 'modelmath {exc.ctx.command_path.split(' ', 1)[-1]} --help')" if exc.ctx else ""
+        click.echo(f"modelmath: error: {exc.format_message()}{hint if exc.ctx and exc.ctx.parent else ''}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"modelmath: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except ModelMathError as exc:
+        click.echo(f"modelmath: error: {format_error({'error': exc.to_dict()})}", err=True)
+        sys.exit(2)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""`modelmath mcp`: the calculators as an MCP server."""

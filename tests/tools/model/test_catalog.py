@@ -1,0 +1,58 @@
+"""The model catalog: provenance on every entry, forgiving lookup, suggestions."""
+
+import re
+
+import pytest
+from modelmath.tools.errors import UnknownName
+from modelmath.tools.model.catalog import entries, lookup, search
+from modelmath.tools.model.params import parameter_count
+from modelmath.tools.model.resolve import shape_from_entry
+
+
+def test_every_entry_has_provenance_and_builds():
+    for e in entries():
+        assert e.source and re.fullmatch(r"\d{4}-\d{2}-\d{2}", e.as_of), e.id
+        assert parameter_count(shape_from_entry(e)).total > 0
+
+
+def test_ids_and_aliases_unique():
+    seen = {}
+    for e in entries():
+        for key in (e.id, *e.aliases):
+            assert seen.setdefault(key.lower(), e.id) == e.id, key
+
+
+@pytest.mark.parametrize("name", ["llama 3.1 70b", "meta-llama/Llama-3.1-70B-Instruct", "Llama-3.1-70B",
+                                  "meta-llama/Meta-Llama-3.1-70B", "LLAMA_3.1_70B"])
+def test_forgiving_lookup(name):
+    assert lookup(name).id == "llama-3.1-70b"
+
+
+def test_unknown_name_suggests():
+    with pytest.raises(UnknownName) as exc:
+        lookup("lama-3.1-70")
+    assert "llama-3.1-70b" in exc.value.allowed
+
+
+def test_nothing_close_says_how_to_list():
+    with pytest.raises(UnknownName) as exc:
+        lookup("zzzzzz")
+    assert "modelmath models" in exc.value.message
+
+
+def test_illustrative_tiers_are_labelled_speculative():
+    tiers = [e for e in entries() if e.id.startswith("illustrative-claude-like")]
+    assert len(tiers) == 3
+    for e in tiers:
+        assert e.speculative and "not Claude" in e.source
+    # Project notes: d_model 2048/4096/8192, 24/48/96 layers, vocab 100k, 4x plain FFN, untied.
+    # Small tier by hand: 2 * 100000 * 2048 embeddings + 24 * (4 * 2048^2 attention + 2 * 2048 * 8192 MLP
+    # + 2 * 2048 RMSNorm) + 2048 final norm.
+    small = parameter_count(shape_from_entry(lookup("illustrative-claude-like-small")))
+    assert small.total == 2 * 100000 * 2048 + 24 * (4 * 2048**2 + 2 * 2048 * 8192 + 2 * 2048) + 2048
+
+
+def test_search():
+    ids = {e.id for e in search("qwen3")}
+    assert {"qwen3-8b", "qwen3-30b-a3b"} <= ids
+    assert len(search(None)) == len(entries())

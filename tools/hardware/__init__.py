@@ -1,0 +1,1 @@
+"""Accelerators: the GPU catalog, fitting a model on devices, and speed estimates."""

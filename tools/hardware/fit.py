@@ -1,0 +1,207 @@
+"""Hardware fit: memory per GPU under tensor parallelism, the minimum GPU count, and ranked recommendations.
+
+Placement conventions (stated in every result):
+- Weights shard 1/tp (attention and MLP by heads/columns, embeddings and LM head by vocabulary, as vLLM
+  does); when tp exceeds the KV heads, each GPU holds whole K/V projections for its head (replicated).
+- KV cache shards by KV head up to num_kv_heads, then replicates: a GPU always holds at least one KV head.
+  MLA's latent is a single "head", so every GPU holds all of it (vLLM replicates it under TP).
+- Activations: the residual stream and the sampling logits are whole on every GPU; the block-internal
+  widths (QKV, MLP intermediate) shard 1/tp.
+- Runtime overhead per GPU: the core's 1 GiB, plus NCCL/custom all-reduce buffers once tp > 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model.formats import WEIGHT_FORMATS, KVFormat, WeightFormat
+from ..model.kv import bytes_for_sequence, kv_layout
+from ..model.memory import (
+    ACT_BYTES,
+    DEFAULT_OVERHEAD_BYTES,
+    DEFAULT_PREFILL_CHUNK_TOKENS,
+    LOGIT_BYTES,
+    activation_peak,
+    weight_bytes,
+)
+from ..model.params import ParamCount
+from ..model.shape import ModelShape
+from ..units import GiB
+from .gpus import GPU
+
+# vLLM's memory profile of Llama-3-8B on H100 (PR #10511 log): non-torch memory 1.79 GiB at TP1, 3.58 GiB at
+# TP2, so communication buffers add ~1.79 GiB per GPU once tensor parallelism is on.
+TP_COMM_OVERHEAD_BYTES = int(1.79 * GiB)
+# Formats tried, best quality first, when asked "what would fit on one GPU instead".
+FALLBACK_FORMATS = ("bf16", "fp8", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "awq", "iq4_xs")
+
+
+@dataclass(frozen=True)
+class Placement:
+    tp: int
+    weights: int  # bytes per GPU
+    kv_per_sequence: int  # bytes per GPU for one sequence at the context
+    kv: int  # bytes per GPU for the whole batch
+    activations: int
+    overhead: int
+    usable: int  # what the device exposes
+    kv_heads_per_gpu: int
+    kv_replicated: bool
+    weights_replicated_extra: int  # bytes of K/V projections held whole because tp > kv_heads
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.kv + self.activations + self.overhead
+
+    @property
+    def headroom(self) -> int:
+        return self.usable - self.total
+
+    @property
+    def fits(self) -> bool:
+        return self.total <= self.usable
+
+    @property
+    def max_sequences(self) -> int:
+        """Concurrent sequences of the full context that the memory left after weights, activations and
+        overhead can hold."""
+        free = self.usable - self.weights - self.activations - self.overhead
+        if free <= 0 or self.kv_per_sequence == 0:
+            return 0
+        return free // self.kv_per_sequence
+
+
+def tp_degrees(shape: ModelShape, max_count: int) -> list[int]:
+    """Tensor-parallel degrees an engine accepts: powers of two that divide the attention heads (vLLM
+    requires num_heads % tp == 0), up to the device's practical maximum."""
+    out, tp = [], 1
+    while tp <= max_count:
+        if shape.num_heads % tp == 0:
+            out.append(tp)
+        tp *= 2
+    return out
+
+
+def kv_heads_per_gpu(shape: ModelShape, tp: int) -> tuple[int, bool]:
+    """(KV heads each GPU holds, whether some are replicated)."""
+    heads = 1 if shape.mla is not None else shape.num_kv_heads
+    if shape.mla is not None:
+        return 1, tp > 1
+    if tp <= heads:
+        return -(-heads // tp), False
+    return 1, True
+
+
+def kv_bytes_per_sequence_per_gpu(shape: ModelShape, kvfmt: KVFormat, context: int, tp: int) -> int:
+    per_seq = bytes_for_sequence(kv_layout(shape, kvfmt), context)
+    if shape.mla is not None:
+        return per_seq
+    held, _ = kv_heads_per_gpu(shape, tp)
+    # bytes_for_sequence is 2·kv_heads·(bytes per head) per layer-token, so this division is exact.
+    return per_seq // shape.num_kv_heads * held
+
+
+def _kv_projection_extra(shape: ModelShape, wfmt: WeightFormat, tp: int) -> int:
+    if shape.mla is not None or tp <= shape.num_kv_heads:
+        return 0
+    # Each GPU keeps one KV head's k_proj and v_proj whole instead of kv_heads/tp of them.
+    params_per_head = 2 * shape.hidden_size * shape.head_dim * shape.num_layers
+    extra = params_per_head * (tp - shape.num_kv_heads) / tp
+    return int(-(-(extra * wfmt.bits_per_weight) // 8))
+
+
+def weight_bytes_per_gpu(params: ParamCount, shape: ModelShape, wfmt: WeightFormat, tp: int) -> tuple[int, int]:
+    """(bytes per GPU, of which K/V projections held whole because tp > kv_heads)."""
+    total, _, _ = weight_bytes(params, wfmt)
+    extra = _kv_projection_extra(shape, wfmt, tp)
+    return -(-total // tp) + extra, extra
+
+
+def activation_bytes_per_gpu(shape: ModelShape, tokens: int, batch: int, tp: int) -> int:
+    whole = activation_peak(shape, tokens, batch)
+    residual = tokens * 2 * shape.hidden_size * ACT_BYTES
+    logits = batch * shape.vocab_size * LOGIT_BYTES
+    inner = whole - residual - logits
+    return residual + logits + -(-inner // tp)
+
+
+def overhead_bytes(tp: int, override: int | None = None) -> int:
+    if override is not None:
+        return override
+    return DEFAULT_OVERHEAD_BYTES + (TP_COMM_OVERHEAD_BYTES if tp > 1 else 0)
+
+
+def place(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, kvfmt: KVFormat, *, context: int,
+          batch: int, tp: int, overhead: int | None = None, prefill_chunk: int | None = None) -> Placement:
+    weights, extra = weight_bytes_per_gpu(params, shape, wfmt, tp)
+    kv_seq = kv_bytes_per_sequence_per_gpu(shape, kvfmt, context, tp)
+    held, replicated = kv_heads_per_gpu(shape, tp)
+    tokens = min(prefill_chunk or DEFAULT_PREFILL_CHUNK_TOKENS, max(context * batch, 1))
+    return Placement(tp=tp, weights=weights, kv_per_sequence=kv_seq, kv=kv_seq * batch,
+                     activations=activation_bytes_per_gpu(shape, tokens, batch, tp),
+                     overhead=overhead_bytes(tp, overhead), usable=gpu.usable_bytes, kv_heads_per_gpu=held,
+                     kv_replicated=replicated, weights_replicated_extra=extra)
+
+
+def min_placement(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, kvfmt: KVFormat, *,
+                  context: int, batch: int, overhead: int | None = None,
+                  prefill_chunk: int | None = None) -> Placement | None:
+    """The smallest tensor-parallel degree that fits, or None when none up to the device's maximum does."""
+    for tp in tp_degrees(shape, gpu.max_count):
+        p = place(shape, params, gpu, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=overhead,
+                  prefill_chunk=prefill_chunk)
+        if p.fits:
+            return p
+    return None
+
+
+def best_format_on_one(shape: ModelShape, params: ParamCount, gpu: GPU, kvfmt: KVFormat, *, context: int,
+                       batch: int, overhead: int | None = None) -> str | None:
+    """The highest-precision common weight format that fits on one GPU at this context and batch."""
+    for name in FALLBACK_FORMATS:
+        p = place(shape, params, gpu, WEIGHT_FORMATS[name], kvfmt, context=context, batch=batch, tp=1,
+                  overhead=overhead)
+        if p.fits:
+            return name
+    return None
+
+
+def max_context_on(placement_at_one_token: Placement, batch: int, context_cap: int) -> int:
+    """Longest context whose KV for `batch` sequences fits beside the weights (linear in context for
+    non-windowed caches; a lower bound with sliding windows, which only grow slower)."""
+    p = placement_at_one_token
+    free = p.usable - p.weights - p.activations - p.overhead
+    if free <= 0 or p.kv_per_sequence == 0:
+        return 0
+    return min(context_cap, free // (p.kv_per_sequence * batch))
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way to serve the model, for ranking."""
+
+    gpu_id: str
+    count: int
+    usd_per_hour: float | None
+    decode_tokens_per_s: float  # one stream
+    batch_tokens_per_s: float  # aggregate at the requested batch
+
+    @property
+    def usd_per_mtok(self) -> float | None:
+        if self.usd_per_hour is None or self.batch_tokens_per_s <= 0:
+            return None
+        return self.usd_per_hour / (self.batch_tokens_per_s * 3600) * 1e6
+
+
+def recommend(options: list[Option]) -> dict:
+    """Cheapest per hour that fits, fastest single stream, and lowest $ per million output tokens."""
+    out: dict = {}
+    priced = [o for o in options if o.usd_per_hour is not None]
+    if priced:
+        out["cheapest_per_hour"] = min(priced, key=lambda o: (o.usd_per_hour, -o.decode_tokens_per_s))
+    if options:
+        out["fastest"] = max(options, key=lambda o: (o.decode_tokens_per_s, -(o.usd_per_hour or 0)))
+    per_tok = [o for o in priced if o.usd_per_mtok is not None]
+    if per_tok:
+        out["best_usd_per_mtok"] = min(per_tok, key=lambda o: o.usd_per_mtok)
+    return out

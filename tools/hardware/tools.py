@@ -1,0 +1,317 @@
+"""Registry declarations for hardware: gpu_lookup, hardware_fit, speed_estimate. The math lives in gpus.py,
+fit.py and speed.py; this module turns validated tool input into JSON-ready results with units in key names,
+assumptions and warnings."""
+
+from __future__ import annotations
+
+from ..errors import InvalidInput
+from ..model.formats import kv_format, weight_format
+from ..model.memory import weight_bytes
+from ..model.params import parameter_count
+from ..model.resolve import describe, resolve_model
+from ..model.shape import ModelShape
+from ..registry import CliSpec, Tool
+from ..schemas import (
+    ARCH_CLI,
+    BATCH,
+    CONTEXT,
+    HIDDEN_OVERHEAD,
+    KV_DTYPE,
+    WEIGHT_DTYPE,
+    overhead_bytes,
+    sent_schema,
+    validation_schema,
+)
+from ..units import GB, GiB
+from . import gpus as gpu_catalog
+from .fit import Option, best_format_on_one, max_context_on, min_placement, place, recommend, tp_degrees
+from .gpus import GPU
+from .speed import BANDWIDTH_EFFICIENCY, COMPUTE_EFFICIENCY, DEQUANT_FACTOR, Band, decode_step, prefill
+
+DEFAULT_CONTEXT = 8192
+_MODEL_CLI = {"positional": "model", "file_inputs": {"hf_config": "config"}, "flatten": "architecture"}
+_GPUS = {"type": "array", "items": {"type": "string"}, "description": "GPU names (default: whole catalog)."}
+_GPU = {"type": "string", "description": "GPU name, e.g. 'h100', 'rtx 4090'."}
+_COUNT = {"type": "integer", "minimum": 1, "description": "GPUs, tensor parallel."}
+_PRICE = {"type": "number", "exclusiveMinimum": 0}
+# Accepted (CLI --overhead-gib, raw JSON) but left out of the schema sent to Claude to keep it short.
+
+
+def _context_warnings(shape: ModelShape, context: int) -> list[str]:
+    limit = shape.max_position_embeddings
+    if limit and context > limit:
+        return [f"context_tokens {context:,} exceeds the model's window ({limit:,}); computed anyway"]
+    return []
+
+
+def _r(x: float | None, digits: int = 3) -> float | int | None:
+    """Round to `digits` significant figures; whole numbers from 1,000 up print without exponent."""
+    if x is None:
+        return None
+    return int(round(x)) if abs(x) >= 1000 else float(f"{x:.{digits}g}")
+
+
+_NOTE_TEXT = {
+    "no_bf16": "no BF16 on {}: bf16 weights run as fp16 (check the model tolerates the fp16 range)",
+    "no_fp8": "no FP8 tensor cores on {}: FP8 weights are dequantised in the kernel (weight-only) and the math "
+              "runs in 16-bit",
+    "weight_only": "{} weights are weight-only quantised: dequantised in the kernel, 16-bit math, streamed at "
+                   "0.65-1.0x the bf16 efficiency",
+    "kv_replicated": "KV cache replicated on {} (tensor-parallel degree above the KV heads; MLA keeps one latent)",
+    "pcie": "tensor parallel over PCIe on {} (no NVLink-class link): all-reduce assumed 3x slower",
+    "multinode": "more than 8 devices on {}: that spans nodes; engines use pipeline parallelism there",
+}
+
+
+def _group_notes(notes: dict[str, list[str]]) -> list[str]:
+    return [_NOTE_TEXT[k].format(", ".join(dict.fromkeys(v))) for k, v in notes.items() if v]
+
+
+def _price(g: GPU, inp: dict) -> float | None:
+    if "usd_per_gpu_hour" in inp:
+        return inp["usd_per_gpu_hour"]
+    return g.price.usd_per_hour if g.price else None
+
+
+# -- gpu_lookup ------------------------------------------------------------------------------------------
+
+def _gpu_lookup(inp: dict) -> dict:
+    if inp.get("gpu"):
+        return gpu_catalog.lookup(inp["gpu"]).spec()
+    rows = [{"id": g.id, "memory_gb_sold": g.memory_gb_sold, "usable_gib": g.usable_gib,
+             "bandwidth_gb_s": g.bandwidth_gb_s, "bf16_tflops": g.tflops.get("bf16") or g.tflops.get("fp16"),
+             "fp8_tflops": g.tflops.get("fp8"), "usd_per_hour": g.price.usd_per_hour if g.price else None,
+             "verified": g.verified} for g in gpu_catalog.catalog()]
+    return {"gpus": [{k: v for k, v in r.items() if v is not None} for r in rows],
+            "assumptions": ["dense TFLOP/s (no sparsity); bf16 column shows fp16 where a device lacks bf16",
+                            "prices are typical on-demand $/device-hour with provider and date (volatile)"]}
+
+
+GPU_LOOKUP = Tool(
+    name="gpu_lookup",
+    description=("GPU catalog: memory (GB sold, GiB usable), bandwidth, dense TFLOP/s per format (null = "
+                 "unsupported), interconnect, power, $/hour, with sources. No gpu: list all."),
+    input_schema={"type": "object", "properties": {"gpu": _GPU}, "additionalProperties": False},
+    func=_gpu_lookup,
+    cli=CliSpec(command="gpu", positional="gpu", help="GPU catalog: specs, sources, prices."),
+)
+
+
+# -- hardware_fit ----------------------------------------------------------------------------------------
+
+def _speeds(shape, params, g, wfmt, kvfmt, context, batch, tp):
+    one = decode_step(shape, params, g, wfmt, context, 1, tp, kvfmt)
+    many = one if batch == 1 else decode_step(shape, params, g, wfmt, context, batch, tp, kvfmt)
+    pre = prefill(shape, params, g, wfmt, context, tp)
+    ttft = Band(pre.seconds.low + one.seconds.low, pre.seconds.mid + one.seconds.mid,
+                pre.seconds.high + one.seconds.high)
+    return one, many, pre, ttft
+
+
+def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -> tuple[dict, Option | None]:
+    shape = m.shape
+    ovh, count = overhead_bytes(inp), inp.get("gpu_count")
+    one = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=1, overhead=ovh)
+    row: dict = {"gpu": g.id, "fits_on_one": one.fits}
+    if count is not None:
+        allowed = tp_degrees(shape, g.max_count)
+        if count not in allowed:
+            row["note"] = f"gpu_count {count} is not usable here (allowed: {', '.join(map(str, allowed))})"
+            return row, None
+        p = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=count, overhead=ovh)
+    else:
+        p = min_placement(shape, params, g, wfmt, kvfmt, context=context, batch=batch, overhead=ovh)
+    if not one.fits:
+        row["fits_one_at"] = best_format_on_one(shape, params, g, kvfmt, context=context, batch=batch,
+                                                overhead=ovh) or "none"
+        at1 = place(shape, params, g, wfmt, kvfmt, context=1, batch=1, tp=1, overhead=ovh)
+        if at1.weights + at1.activations + at1.overhead < at1.usable:
+            row["max_context_on_one"] = max_context_on(at1, batch, context)
+    if p is None or not p.fits:
+        row["note"] = (f"does not fit on {p.tp}" if p is not None else f"needs more than {g.max_count}") + \
+            f" x {g.id} at {wfmt.name}"
+        return row, None
+    s1, sb, pre, ttft = _speeds(shape, params, g, wfmt, kvfmt, context, batch, p.tp)
+    price = _price(g, inp)
+    row.update(gpus=p.tp, per_gpu_gib=_r(p.total / GiB), headroom_gib=_r(p.headroom / GiB),
+               max_seqs=p.max_sequences, decode_tok_s=_r(1 / s1.seconds.mid),
+               decode_range=f"{1 / s1.seconds.high:.3g}-{1 / s1.seconds.low:.3g}",
+               batch_tok_s=_r(batch / sb.seconds.mid), prefill_tok_s=_r(context / pre.seconds.mid),
+               ttft_s=_r(ttft.mid))
+    opt = Option(g.id, p.tp, None if price is None else price * p.tp, 1 / s1.seconds.mid, batch / sb.seconds.mid)
+    if opt.usd_per_hour is not None:
+        row["usd_per_hour"] = _r(opt.usd_per_hour)
+        row["usd_per_mtok"] = _r(opt.usd_per_mtok)
+    if s1.plan.code:
+        notes.setdefault(s1.plan.code, []).append(wfmt.name if s1.plan.code == "weight_only" else g.id)
+    label = f"{g.id} x{p.tp}"
+    if p.kv_replicated:
+        notes.setdefault("kv_replicated", []).append(label)
+    if p.tp > 1 and not g.link_for(p.tp)[0]:
+        notes.setdefault("pcie", []).append(label)
+    if p.tp > 8:
+        notes.setdefault("multinode", []).append(label)
+    return row, opt
+
+
+def _hardware_fit(inp: dict) -> dict:
+    m = resolve_model(inp)
+    shape, params = m.shape, parameter_count(m.shape)
+    wfmt, kvfmt = weight_format(inp.get("weight_dtype", "bf16")), kv_format(inp.get("kv_dtype", "bf16"))
+    context, batch = inp.get("context_tokens", DEFAULT_CONTEXT), inp.get("batch_size", 1)
+    if inp.get("gpu_count") is not None and inp["gpu_count"] < 1:
+        raise InvalidInput("gpu_count must be >= 1", field="gpu_count", allowed="integer >= 1")
+    names = inp.get("gpus") or gpu_catalog.all_ids()
+    chosen = list(dict.fromkeys(gpu_catalog.lookup(n).id for n in names))
+    if "usd_per_gpu_hour" in inp and len(chosen) != 1:
+        raise InvalidInput("usd_per_gpu_hour overrides the price of one GPU: ask for exactly one gpu",
+                           field="usd_per_gpu_hour")
+    notes: dict[str, list[str]] = {}
+    rows, options = [], []
+    for gid in chosen:
+        row, opt = _fit_row(m, params, gpu_catalog.lookup(gid), wfmt, kvfmt, inp, context, batch, notes)
+        rows.append({k: v for k, v in row.items() if v is not None})
+        if opt is not None:
+            options.append(opt)
+    rows.sort(key=lambda r: ("gpus" not in r, r.get("usd_per_mtok", float("inf")), r.get("gpus", 0)))
+    recs = {k: {"gpu": o.gpu_id, "gpus": o.count, "usd_per_hour": _r(o.usd_per_hour),
+                "decode_tok_s": _r(o.decode_tokens_per_s), "usd_per_mtok": _r(o.usd_per_mtok)}
+            for k, o in recommend(options).items()}
+    recs = {k: {f: v for f, v in r.items() if v is not None} for k, r in recs.items()}
+    warnings = _context_warnings(shape, context) + _group_notes(notes)
+    if not options and any(r["fits_on_one"] for r in rows):
+        warnings.append(f"gpu_count {inp.get('gpu_count')} is not a usable tensor-parallel degree here; the model "
+                        "fits on one GPU (leave gpu_count out to get the minimum)")
+    elif not options:
+        smaller = sorted({r["fits_one_at"] for r in rows if r.get("fits_one_at") not in (None, "none")})
+        warnings.append(f"no requested GPU fits {shape.name} at {wfmt.name}, {context:,} tokens x {batch}; "
+                        + (f"on one GPU these formats would: {', '.join(smaller)}" if smaller
+                           else "try fewer tokens, a smaller batch, fp8 KV or a 4-bit format"))
+    w_total = weight_bytes(params, wfmt)[0]
+    out = {"model": describe(m), "weight_dtype": wfmt.name, "kv_dtype": kvfmt.name, "context_tokens": context,
+           "batch_size": batch, "total_params": params.total, "active_params": params.active,
+           "weights_bytes": w_total, "gpus": rows, "recommendations": recs,
+           "assumptions": _fit_assumptions(wfmt, inp, context)}
+    if warnings:
+        out["warnings"] = warnings
+    return out
+
+
+def _fit_assumptions(wfmt, inp: dict, context: int) -> list[str]:
+    a = [("context_tokens not given: 8,192 assumed" if "context_tokens" not in inp else
+          f"every sequence holds {context:,} tokens of KV; TTFT is for a prompt of that length"),
+         "fit uses total params (all MoE experts); speed uses the weights a step actually reads (active, or the "
+         "experts hit at this batch)",
+         "gpus = smallest power-of-two tensor-parallel degree dividing the attention heads that fits; KV heads "
+         "shard up to kv_heads, then replicate; overhead 1 GiB per GPU + 1.79 GiB of all-reduce buffers with tp>1",
+         f"decode at {BANDWIDTH_EFFICIENCY.mid:.0%} of peak bandwidth (range {BANDWIDTH_EFFICIENCY.low:.0%}-"
+         f"{BANDWIDTH_EFFICIENCY.high:.0%}, calibrated on gpt-fast and NVIDIA NIM), prefill at "
+         f"{COMPUTE_EFFICIENCY.mid:.0%} of dense peak scaled by the device's measured matmul ceiling",
+         "usd_per_mtok = $/hour of the GPUs over output tokens/hour at batch_size (decode only)",
+         "fits_one_at: best common weight format that fits one GPU at this context and batch; "
+         "max_context_on_one: longest context that fits one GPU at the requested format"]
+    if wfmt.name != "bf16":
+        a.append(f"{wfmt.name} weights: {wfmt.bits_float:.4g} bits/weight ({wfmt.source})")
+    return a
+
+
+_FIT_PROPS = {"weight_dtype": WEIGHT_DTYPE, "kv_dtype": KV_DTYPE,
+              "context_tokens": {**CONTEXT, "description": "Tokens per sequence (default 8192)."},
+              "batch_size": BATCH, "gpus": _GPUS, "gpu_count": _COUNT, "usd_per_gpu_hour": _PRICE}
+_FIT_RENAME = {**ARCH_CLI, "context_tokens": "context", "batch_size": "batch", "weight_dtype": "weights",
+               "gpus": "gpu"}
+
+HARDWARE_FIT = Tool(
+    name="hardware_fit",
+    description=("Which GPUs serve a model and how many: fits on one, min tensor-parallel count, memory per GPU, "
+                 "headroom, max sequences, decode tok/s, TTFT, $/hour, $/MTok; ranks cheapest, fastest, best "
+                 "$/token; says what would fit."),
+    input_schema=sent_schema(_FIT_PROPS),
+    validation_schema=validation_schema({**_FIT_PROPS, **HIDDEN_OVERHEAD}),
+    func=_hardware_fit,
+    cli=CliSpec(command="fit", rename=_FIT_RENAME, help="Which GPUs fit a model, how many, how fast, at what cost.",
+                **_MODEL_CLI),
+)
+
+
+# -- speed_estimate --------------------------------------------------------------------------------------
+
+def _band(b: Band, k: float = 1.0, digits: int = 4) -> dict:
+    return b.scale(k).as_dict(digits)
+
+
+def _inv(b: Band, k: float = 1.0) -> Band:
+    return Band(k / b.high, k / b.mid, k / b.low)
+
+
+def _speed(inp: dict) -> dict:
+    m = resolve_model(inp)
+    shape, params = m.shape, parameter_count(m.shape)
+    g = gpu_catalog.lookup(inp["gpu"])
+    wfmt, kvfmt = weight_format(inp.get("weight_dtype", "bf16")), kv_format(inp.get("kv_dtype", "bf16"))
+    tp, batch = inp.get("gpu_count", 1), inp.get("batch_size", 1)
+    context = inp.get("context_tokens", DEFAULT_CONTEXT)
+    prompt = inp.get("prompt_tokens", context)
+    d = decode_step(shape, params, g, wfmt, context, batch, tp, kvfmt)
+    pre = prefill(shape, params, g, wfmt, prompt, tp)
+    first = decode_step(shape, params, g, wfmt, prompt, 1, tp, kvfmt)
+    fit = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=overhead_bytes(inp))
+    out = {
+        "model": describe(m), "gpu": g.provenance(), "gpu_count": tp, "weight_dtype": wfmt.name,
+        "kv_dtype": kvfmt.name, "context_tokens": context, "batch_size": batch, "prompt_tokens": prompt,
+        "decode": {"tokens_per_s_per_stream": _band(_inv(d.seconds)),
+                   "tokens_per_s_total": _band(_inv(d.seconds, batch)),
+                   "inter_token_latency_ms": _band(d.seconds, 1e3), "bound": d.bound,
+                   "compute_format": d.plan.fmt, "weights_read_per_gpu_bytes": d.weight_bytes_per_gpu,
+                   "kv_read_per_gpu_bytes": d.kv_bytes_per_gpu,
+                   "flops_per_gpu": _r(d.matmul_flops_per_gpu + d.attention_flops_per_gpu, 4),
+                   "allreduce_ms": _band(d.comm_seconds, 1e3)},
+        "prefill": {"tokens_per_s": _band(_inv(pre.seconds, prompt)), "seconds": _band(pre.seconds),
+                    "ttft_s": _band(Band(pre.seconds.low + first.seconds.low, pre.seconds.mid + first.seconds.mid,
+                                         pre.seconds.high + first.seconds.high)),
+                    "bound": pre.bound, "flops_per_gpu": _r(pre.matmul_flops_per_gpu + pre.attention_flops_per_gpu,
+                                                            4)},
+        "efficiencies": {"bandwidth": BANDWIDTH_EFFICIENCY.as_dict(), "compute": COMPUTE_EFFICIENCY.as_dict(),
+                         "dequant_factor": DEQUANT_FACTOR.as_dict() if d.plan.weight_only else None},
+        "memory_per_gpu_bytes": fit.total, "usable_per_gpu_bytes": fit.usable, "fits": fit.fits,
+        "assumptions": [
+            "decode step = max(bytes read / (bandwidth x e_bw), FLOPs / (peak x e_compute)) + all-reduces; "
+            "bytes = weights read (input embedding rows excluded; MoE experts hit: E(1-(1-k/E)^B)) + KV of every "
+            "sequence at context_tokens",
+            "FLOPs = 2 x matmul params per token + attention 4 x heads x head_dim x context per layer; prefill "
+            "causal, LM head on the last position only",
+            "efficiencies calibrated on gpt-fast (A100, MI250X; 1-8 GPUs, dense and MoE) and NVIDIA NIM "
+            "Llama-3.3-70B FP8 TP2 H100: mid within 15% of each; other devices use the same factors",
+            "all-reduce: 2 per layer, ~12 us per log2(tp) step on NVLink-class links (fitted), 3x on PCIe"],
+    }
+    if not d.plan.weight_only:
+        del out["efficiencies"]["dequant_factor"]
+    warnings = _context_warnings(shape, max(context, prompt))
+    if d.plan.note:
+        warnings.append(d.plan.note)
+    if not fit.fits:
+        warnings.append(f"does not fit: {fit.total / GB:,.1f} GB per GPU needed, {fit.usable / GB:,.1f} GB usable "
+                        f"on {g.id}; `hardware_fit` finds a count that fits")
+    if warnings:
+        out["warnings"] = warnings
+    return out
+
+
+_SPEED_PROPS = {"gpu": _GPU, "gpu_count": _COUNT, "weight_dtype": WEIGHT_DTYPE, "kv_dtype": KV_DTYPE,
+                "context_tokens": {**CONTEXT, "description": "KV tokens per sequence (default 8192)."},
+                "batch_size": BATCH,
+                "prompt_tokens": {"type": "integer", "minimum": 1, "description": "Default context_tokens."}}
+
+SPEED_ESTIMATE = Tool(
+    name="speed_estimate",
+    description=("Roofline speed on a GPU or tensor-parallel group: decode tok/s (per stream, total), "
+                 "inter-token latency, prefill tok/s, TTFT; low/mid/high from efficiencies calibrated on "
+                 "published measurements."),
+    input_schema=sent_schema(_SPEED_PROPS, ("gpu",)),
+    validation_schema=validation_schema({**_SPEED_PROPS, **HIDDEN_OVERHEAD}, ("gpu",)),
+    func=_speed,
+    cli=CliSpec(command="speed", rename={**_FIT_RENAME, "gpu_count": "gpus", "prompt_tokens": "prompt"},
+                help="Decode/prefill tokens per second and TTFT.", **_MODEL_CLI),
+)
+
+TOOLS = (GPU_LOOKUP, HARDWARE_FIT, SPEED_ESTIMATE)

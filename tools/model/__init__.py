@@ -1,0 +1,1 @@
+"""Model shapes and what follows from them alone: config readers, catalog, parameters, KV cache, memory."""

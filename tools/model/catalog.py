@@ -1,0 +1,107 @@
+"""The model catalog: named models with exact shapes and provenance, and a forgiving name lookup.
+
+Entries hold the model's own config.json fields (copied from the official file), so the same reader
+that handles user configs builds every catalog shape; `architecture` entries (illustrative tiers) hold
+explicit fields instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from ..datafiles import read_json
+from ..errors import UnknownName
+from ..names import closest
+
+_DATA_FILES = ("models.json", "illustrative.json")
+# Suffixes that name a fine-tune of the same shape; the base entry answers for them.
+_SUFFIXES = ("instruct", "chat", "hf", "it", "base", "bf16", "fp8", "pt", "2507", "thinking", "original")
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    id: str
+    name: str
+    family: str
+    source: str
+    as_of: str
+    aliases: tuple[str, ...]
+    hf_repo: str | None
+    config: dict | None  # config.json fields, read by hf_config
+    architecture: dict | None  # explicit fields (illustrative entries)
+    published_params: str | None
+    published_params_source: str | None
+    notes: str
+    speculative: bool
+
+    def provenance(self) -> dict:
+        out = {"id": self.id, "name": self.name, "source": self.source, "as_of": self.as_of}
+        if self.published_params:
+            out["published_params"] = self.published_params
+            out["published_params_source"] = self.published_params_source
+        if self.speculative:
+            out["speculative"] = True
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+
+def _normalize(name: str) -> str:
+    s = name.strip().lower()
+    s = s.split("/")[-1]  # drop the hub organisation
+    s = s.replace(":", "-")  # ollama tags: llama3.1:8b
+    parts = [p for p in re.split(r"[^a-z0-9.]+", s) if p]
+    while parts and parts[-1] in _SUFFIXES:
+        parts.pop()
+    s = "".join(parts).replace(".", "")
+    if s.startswith("meta") and not s.startswith("metal"):
+        s = s[4:]  # "Meta-Llama-3.1-8B" is "Llama-3.1-8B"
+    return s
+
+
+@cache
+def entries() -> tuple[CatalogEntry, ...]:
+    out = []
+    for fname in _DATA_FILES:
+        for e in read_json(fname)["models"]:
+            out.append(CatalogEntry(
+                id=e["id"], name=e["name"], family=e.get("family", ""), source=e["source"], as_of=e["as_of"],
+                aliases=tuple(e.get("aliases", ())), hf_repo=e.get("hf_repo"), config=e.get("config"),
+                architecture=e.get("architecture"), published_params=e.get("published_params"),
+                published_params_source=e.get("published_params_source"), notes=e.get("notes") or "",
+                speculative=bool(e.get("speculative")),
+            ))
+    return tuple(out)
+
+
+@cache
+def _index() -> dict[str, CatalogEntry]:
+    idx: dict[str, CatalogEntry] = {}
+    for e in entries():
+        for key in (e.id, e.name, e.hf_repo or "", *e.aliases):
+            if key:
+                idx.setdefault(_normalize(key), e)
+    return idx
+
+
+def lookup(name: str) -> CatalogEntry:
+    """Find an entry by id, display name, HF repo or alias, ignoring case, punctuation, org prefix and
+    instruct/chat suffixes. Unknown names raise with the closest ids."""
+    key = _normalize(name)
+    idx = _index()
+    if key in idx:
+        return idx[key]
+    suggestions = closest(key, idx, lambda e: e.id)
+    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `modelmath models` lists them"
+    raise UnknownName(f"unknown model {name!r}{hint}", field="model", allowed=suggestions or None)
+
+
+def search(query: str | None = None) -> list[CatalogEntry]:
+    if not query:
+        return list(entries())
+    q = query.lower()
+    nq = _normalize(query)
+    return [e for e in entries()
+            if q in e.id or q in e.name.lower() or q in e.family.lower() or (nq and nq in _normalize(e.id))]

@@ -1,0 +1,301 @@
+"""Registry declarations of the core calculators: parameter_count, kv_cache, memory_estimate, model_lookup.
+
+Each function takes validated tool input and returns a JSON-ready dict with units in key names and a
+short `assumptions` list.
+"""
+
+from __future__ import annotations
+
+from ..errors import InvalidInput
+from ..registry import CliSpec, Tool
+from ..schemas import (
+    ARCH_CLI,
+    BATCH,
+    CONTEXT,
+    COUNT,
+    KV_DTYPE,
+    OVERHEAD_GIB,
+    WEIGHT_DTYPE,
+    overhead_bytes,
+    sent_schema,
+    validation_schema,
+)
+from ..units import GB, GiB, sizes
+from . import catalog
+from .formats import kv_format, weight_format
+from .kv import bytes_for_sequence, kv_layout, max_context_for_budget, max_sequences_for_budget, tokens_held
+from .memory import DEFAULT_OVERHEAD_BYTES, DEFAULT_PREFILL_CHUNK_TOKENS, memory_estimate
+from .params import parameter_count
+from .resolve import describe, resolve_model, shape_from_entry
+from .shape import ModelShape, ResolvedModel
+
+
+def shape_summary(shape: ModelShape) -> dict:
+    s = {"layers": shape.num_layers, "hidden_size": shape.hidden_size, "heads": shape.num_heads,
+         "kv_heads": shape.num_kv_heads, "head_dim": shape.head_dim, "intermediate_size": shape.intermediate_size,
+         "vocab_size": shape.vocab_size, "ffn": shape.ffn, "tied_embeddings": shape.tied_embeddings}
+    if shape.max_position_embeddings:
+        s["max_position_embeddings"] = shape.max_position_embeddings
+    if shape.moe:
+        m = shape.moe
+        s["moe"] = {"experts": m.num_experts, "experts_per_token": m.experts_per_token,
+                    "expert_intermediate_size": m.expert_intermediate_size,
+                    "shared_intermediate_size": m.shared_intermediate_size, "moe_layers": shape.moe_layer_count}
+    if shape.mla:
+        s["mla"] = {"kv_lora_rank": shape.mla.kv_lora_rank, "q_lora_rank": shape.mla.q_lora_rank,
+                    "qk_nope_head_dim": shape.mla.qk_nope_head_dim, "qk_rope_head_dim": shape.mla.qk_rope_head_dim,
+                    "v_head_dim": shape.mla.v_head_dim}
+    if shape.sliding_window and "sliding" in shape.kinds:
+        s["sliding_window"] = shape.sliding_window
+        s["sliding_layers"] = shape.kinds.count("sliding")
+    return s
+
+
+def _context_warnings(shape: ModelShape, context: int) -> list[str]:
+    limit = shape.max_position_embeddings
+    if limit and context > limit:
+        return [f"context_tokens {context:,} exceeds the model's max_position_embeddings {limit:,}; "
+                "computed anyway, but the model was not trained for it"]
+    return []
+
+
+# -- parameter_count ---------------------------------------------------------------------------------
+
+def _params(inp: dict) -> dict:
+    m = resolve_model(inp)
+    c = parameter_count(m.shape)
+    out = {
+        "model": describe(m),
+        "total_params": c.total,
+        "active_params": c.active,
+        "non_embedding_params": c.non_embedding,
+        "active_non_embedding_params": c.active - c.embeddings - c.lm_head,
+        "total_params_billions": round(c.total / 1e9, 3),
+        "active_params_billions": round(c.active / 1e9, 3),
+        "breakdown": c.breakdown(),
+        "shape": shape_summary(m.shape),
+        "assumptions": _param_assumptions(m, c),
+    }
+    if m.entry_id:
+        e = catalog.lookup(m.entry_id)
+        if e.published_params:
+            out["published_params"] = {"value": e.published_params, "source": e.published_params_source}
+    return out
+
+
+def _param_assumptions(m: ResolvedModel, c) -> list[str]:
+    s = m.shape
+    a = [
+        "weights as stored in the checkpoint; buffers (rotary tables, masks) are not parameters",
+        "LM head tied to the token embedding: counted once" if s.tied_embeddings
+        else "untied LM head counted separately",
+        "active_params includes embeddings and LM head; active_non_embedding_params excludes both",
+    ]
+    if s.moe:
+        a.append(f"active = all non-expert weights + top-{s.moe.experts_per_token} of {s.moe.num_experts} "
+                 "routed experts per MoE layer" + (" + shared experts" if s.moe.shared_intermediate_size else ""))
+    if s.model_type == "deepseek_v3":
+        a.append("multi-token-prediction (MTP) module weights are not included")
+    return a
+
+
+PARAMETER_COUNT = Tool(
+    name="parameter_count",
+    description=(
+        "Exact parameter count of a decoder-only LLM: total, active per token (MoE), non-embedding, breakdown. "
+        "All model tools take exactly one of model (catalog name), hf_config (config.json contents) or "
+        "architecture (fields listed here)."),
+    input_schema=sent_schema({}, documented=True),
+    validation_schema=validation_schema({}),
+    func=_params,
+    cli=CliSpec(command="params", positional="model", file_inputs={"hf_config": "config"}, flatten="architecture",
+                rename=ARCH_CLI, help="Exact parameter count (total, active, breakdown)."),
+)
+
+
+# -- kv_cache ----------------------------------------------------------------------------------------
+
+def _budget(inp: dict) -> int | None:
+    gb_, gib_ = inp.get("memory_budget_gb"), inp.get("memory_budget_gib")
+    if gb_ is not None and gib_ is not None:
+        raise InvalidInput("give memory_budget_gb or memory_budget_gib, not both", field="memory_budget_gb")
+    if gb_ is not None:
+        return int(gb_ * GB)
+    if gib_ is not None:
+        return int(gib_ * GiB)
+    return None
+
+
+def kv_report(m: ResolvedModel, context: int, batch: int, kv_dtype: str, budget: int | None = None) -> dict:
+    fmt = kv_format(kv_dtype)
+    layout = kv_layout(m.shape, fmt)
+    per_seq = bytes_for_sequence(layout, context)
+    total = per_seq * batch
+    full_t, slide_t = tokens_held(layout, context)
+    by_type = [{"type": "full", "layers": layout.full_layers, "tokens_held_per_sequence": full_t,
+                "bytes": layout.bytes_per_token_per_layer * layout.full_layers * full_t * batch}]
+    if layout.sliding_layers:
+        by_type.append({"type": "sliding", "layers": layout.sliding_layers, "window_tokens": layout.window,
+                        "tokens_held_per_sequence": slide_t,
+                        "bytes": layout.bytes_per_token_per_layer * layout.sliding_layers * slide_t * batch})
+    layers = layout.full_layers + layout.sliding_layers
+    out = {
+        "model": describe(m), "kv_dtype": fmt.name, "context_tokens": context, "batch_size": batch,
+        "bytes_per_token": layout.bytes_per_token_per_layer * layers,
+        "bytes_per_token_per_layer": layout.bytes_per_token_per_layer,
+        "bytes_per_sequence": per_seq,
+        "total_bytes": total, "total_gb": round(total / GB, 3), "total_gib": round(total / GiB, 3),
+        "by_layer_type": by_type,
+    }
+    s = m.shape
+    if s.mla:
+        expanded = layout.expanded_bytes_per_token_per_layer * layers
+        out["mla"] = {"cached_dims_per_layer": s.mla.kv_lora_rank + s.mla.qk_rope_head_dim,
+                      "naive_expanded_bytes_per_token": expanded,
+                      "compression_vs_expanded": round(expanded / out["bytes_per_token"], 2)}
+    warnings = _context_warnings(m.shape, context)
+    if budget is not None:
+        max_ctx = max_context_for_budget(layout, budget, batch)
+        out["budget"] = {"memory_budget_bytes": budget, "max_context_tokens_at_batch": max_ctx,
+                         "max_sequences_at_context": max_sequences_for_budget(layout, budget, context)}
+        window = m.shape.max_position_embeddings
+        if window and (max_ctx is None or max_ctx > window):
+            out["budget"]["model_context_window_tokens"] = window
+            warnings.append(f"the budget would hold more context than the model's window ({window:,} tokens); "
+                            "the usable maximum is the window")
+    a = [f"{fmt.name} KV: {fmt.note}"]
+    if s.mla:
+        a.append("MLA cached as vLLM/SGLang store it: latent (kv_lora_rank) + rope key, one head, no K/V pair")
+    else:
+        a.append(f"K and V for {s.num_kv_heads} KV heads x head_dim {s.head_dim} per layer")
+    if layout.sliding_layers:
+        a.append(f"sliding-window layers hold min(context, {layout.window}) tokens (transformers convention; "
+                 "vLLM keeps window - 1 + max_num_batched_tokens)")
+    if budget is not None and out["budget"]["max_context_tokens_at_batch"] is None:
+        a.append("every layer is sliding-window: the cache stops growing at the window, context is unbounded")
+    a.append("bytes_per_token counts every layer (before any window fills); total_bytes applies the windows")
+    out["assumptions"] = a
+    if warnings:
+        out["warnings"] = warnings
+    return out
+
+
+def _kv(inp: dict) -> dict:
+    return kv_report(resolve_model(inp), inp["context_tokens"], inp.get("batch_size", 1),
+                     inp.get("kv_dtype", "bf16"), _budget(inp))
+
+
+_BUDGET_PROPS = {
+    "memory_budget_gb": {"type": "number", "exclusiveMinimum": 0,
+                         "description": "Memory for KV (decimal GB); adds max context and max sequences."},
+    "memory_budget_gib": {"type": "number", "exclusiveMinimum": 0, "description": "Same in GiB."},
+}
+_KV_PROPS = {"context_tokens": CONTEXT, "batch_size": BATCH, "kv_dtype": KV_DTYPE, **_BUDGET_PROPS}
+
+KV_CACHE = Tool(
+    name="kv_cache",
+    description=(
+        "KV-cache bytes per token and total for context_tokens x batch_size; exact for GQA/MQA, MLA (latent, "
+        "as vLLM stores it) and sliding-window layers. With a memory budget: max context and max sequences."),
+    input_schema=sent_schema(_KV_PROPS, ("context_tokens",)),
+    validation_schema=validation_schema(_KV_PROPS, ("context_tokens",)),
+    func=_kv,
+    cli=CliSpec(command="kv", positional="model", file_inputs={"hf_config": "config"}, flatten="architecture",
+                rename={**ARCH_CLI, "context_tokens": "context", "batch_size": "batch"}, help="KV-cache size."),
+)
+
+
+# -- memory_estimate ---------------------------------------------------------------------------------
+
+def memory_report(m: ResolvedModel, inp: dict) -> dict:
+    wfmt = weight_format(inp.get("weight_dtype", "bf16"))
+    kvfmt = kv_format(inp.get("kv_dtype", "bf16"))
+    context, batch = inp.get("context_tokens", 0), inp.get("batch_size", 1)
+    overhead = overhead_bytes(inp)
+    overhead = DEFAULT_OVERHEAD_BYTES if overhead is None else overhead
+    params = parameter_count(m.shape)
+    est = memory_estimate(m.shape, params, wfmt, kvfmt, context=context, batch=batch, overhead_bytes=overhead,
+                          prefill_chunk_tokens=inp.get("prefill_chunk_tokens"))
+    total = est.total
+    items = {"weights": sizes(est.weights), "kv_cache": sizes(est.kv_cache),
+             "activations": sizes(est.activations), "runtime_overhead": sizes(est.overhead)}
+    a = [f"weights: {params.total:,} params; {wfmt.name} = {wfmt.bits_float:.4g} bits/weight ({wfmt.source})"]
+    if wfmt.note:
+        a.append(f"{wfmt.name}: {wfmt.note}")
+    if est.weights_16bit_params:
+        which = ("non-expert" if wfmt.name == "mxfp4" and params.routed_experts else "embedding/LM-head")
+        a.append(f"{est.weights_16bit_params:,} {which} params kept in 16-bit, as quantized checkpoints do")
+    if context:
+        a.append(f"KV: {kvfmt.name}, {context:,} tokens x {batch} sequence(s)")
+    else:
+        a.append("KV cache not included: no context_tokens given")
+    a.append(f"activations: peak of one layer over a {est.prefill_tokens:,}-token prefill chunk in 16-bit "
+             f"(chunked prefill of {DEFAULT_PREFILL_CHUNK_TOKENS:,} unless prefill_chunk_tokens is set) + fp32 "
+             "logits per sequence; assumes FlashAttention/SDPA (no T x T score matrix)")
+    a.append(f"runtime overhead {est.overhead / GiB:.2f} GiB: CUDA context, cuBLAS workspace, allocator slack "
+             "(assumption; override with overhead_gib). Serving engines like vLLM instead pre-reserve "
+             "gpu_memory_utilization (default 0.9) of the GPU")
+    out = {"model": describe(m), "weight_dtype": wfmt.name, "kv_dtype": kvfmt.name, "context_tokens": context,
+           "batch_size": batch, "weights_bytes": est.weights, "kv_cache_bytes": est.kv_cache,
+           "activations_bytes": est.activations, "overhead_bytes": est.overhead,
+           "total_bytes": total, "total_gb": round(total / GB, 3), "total_gib": round(total / GiB, 3),
+           "items": items, "total_params": params.total, "bits_per_weight": round(wfmt.bits_float, 4),
+           "assumptions": a}
+    warnings = _context_warnings(m.shape, context)
+    if warnings:
+        out["warnings"] = warnings
+    return out
+
+
+def _memory(inp: dict) -> dict:
+    return memory_report(resolve_model(inp), inp)
+
+
+_MEM_PROPS = {
+    "weight_dtype": WEIGHT_DTYPE, "kv_dtype": KV_DTYPE,
+    "context_tokens": {"type": "integer", "minimum": 0, "description": "Tokens per sequence (0: no KV)."},
+    "batch_size": BATCH,
+    "overhead_gib": OVERHEAD_GIB,
+    "prefill_chunk_tokens": {**COUNT, "description": "Tokens per prefill step (default 8192)."},
+}
+
+MEMORY_ESTIMATE = Tool(
+    name="memory_estimate",
+    description=(
+        "Inference memory, itemised: weights at a format's true bits/weight (incl. GPTQ/AWQ, NF4, MXFP4, GGUF) "
+        "+ KV cache + activation peak + runtime overhead; totals in bytes, GB and GiB."),
+    input_schema=sent_schema(_MEM_PROPS, spell_out_dtypes=True),
+    validation_schema=validation_schema(_MEM_PROPS),
+    func=_memory,
+    cli=CliSpec(command="memory", positional="model", file_inputs={"hf_config": "config"}, flatten="architecture",
+                rename={**ARCH_CLI, "context_tokens": "context", "batch_size": "batch", "weight_dtype": "weights"},
+                help="Inference memory: weights + KV + activations + overhead."),
+)
+
+
+# -- model_lookup ------------------------------------------------------------------------------------
+
+def _lookup(inp: dict) -> dict:
+    e = catalog.lookup(inp["model"])
+    shape = shape_from_entry(e)
+    c = parameter_count(shape)
+    out = {"model": e.provenance(), "hf_repo": e.hf_repo, "aliases": list(e.aliases),
+           "total_params": c.total, "active_params": c.active, "shape": shape_summary(shape),
+           "config": e.config if e.config is not None else e.architecture}
+    out["assumptions"] = ["shape read from the config fields above with transformers' defaults for any missing"]
+    if e.speculative:
+        out["assumptions"].insert(0, "SPECULATIVE: an illustrative tier, not a real Claude model; Anthropic does "
+                                     "not publish Claude's sizes")
+    return out
+
+
+MODEL_LOOKUP = Tool(
+    name="model_lookup",
+    description=("Catalog entry of an open model: config fields, shape, parameter counts, source and date. "
+                 "Unknown names get suggestions."),
+    input_schema={"type": "object", "properties": {"model": {"type": "string"}}, "required": ["model"],
+                  "additionalProperties": False},
+    func=_lookup,
+)
+
+TOOLS = (PARAMETER_COUNT, KV_CACHE, MEMORY_ESTIMATE, MODEL_LOOKUP)

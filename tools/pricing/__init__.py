@@ -1,0 +1,1 @@
+"""Claude API prices, request and workload cost, self-hosting cost, token estimates."""

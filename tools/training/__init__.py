@@ -1,0 +1,1 @@
+"""Training: memory per GPU and compute (FLOPs, GPU-hours)."""
