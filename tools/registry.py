@@ -172,6 +172,9 @@ def run_tool(name: str, inp: object) -> ToolOutcome:
     """Validate raw input against the tool's schema, then run it. Never raises."""
     try:
         get_tool(name)
+        from . import jsonsafe
+
+        jsonsafe.check(inp, what="tool input")  # depth, huge ints, NaN: before jsonschema walks it
         validate(name, inp)
     except ModelMathError as exc:
         return ToolOutcome(error_result(exc), True)

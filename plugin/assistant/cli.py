@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from .. import files
 from .agent import (
     AUDIENCES,
     DEFAULT_MAX_TOKENS,
@@ -122,16 +123,10 @@ def cost_line(calls: list, model: str) -> str:
 # -- shared setup ------------------------------------------------------------------------------------
 
 def _read_document(path: str) -> str:
-    p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise AssistantFailure(f"{path} is {size:,} bytes; --file takes at most {MAX_DOCUMENT_BYTES:,}", 2)
-        return p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AssistantFailure(f"cannot read {path}: {exc.strerror or exc}", 2) from exc
-    except UnicodeDecodeError as exc:
-        raise AssistantFailure(f"{path} is not UTF-8 text", 2) from exc
+        return files.read_text(path, MAX_DOCUMENT_BYTES, what="--file")
+    except files.FileRefused as exc:
+        raise AssistantFailure(exc.message, 2) from exc
 
 
 def _assistant(model: str | None, audience: str, max_turns: int, max_tokens: int, *, stream: bool,

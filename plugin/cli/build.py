@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import click
 from modelmath.tools.errors import ModelMathError
-from modelmath.tools.model.hf_config import config_size_ok
+from modelmath.tools.model.hf_config import MAX_CONFIG_BYTES
 from modelmath.tools.registry import Tool, call_validated, run_tool
 from modelmath.tools.units import parse_count
 
+from .. import files
 from .render import render
 
 
@@ -77,19 +77,10 @@ def click_type(schema: dict):
 
 
 def read_json_file(path: str, what: str) -> dict:
-    p = Path(path)
     try:
-        config_size_ok(p.stat().st_size)
-        data = json.loads(p.read_text(encoding="utf-8"))
+        return files.read_json_object(path, MAX_CONFIG_BYTES, what=what)
     except ModelMathError as exc:
         raise InputError(exc.message) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {what} {path}: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
-    if not isinstance(data, dict):
-        raise InputError(f"{what} {path} must hold a JSON object")
-    return data
 
 
 def format_error(result: dict) -> str:

@@ -8,6 +8,7 @@ import os
 import sys
 
 import click
+from modelmath.tools import jsonsafe
 from modelmath.tools.errors import ModelMathError
 from modelmath.tools.model import catalog
 from modelmath.tools.registry import cli_commands, cli_tool, definitions, run_tool, tools
@@ -101,13 +102,12 @@ def tools_cmd(as_json: bool) -> None:
 def run_tool_cmd(name: str, input_json: str) -> None:
     """Run one tool exactly as the model would and print its JSON result (errors too, exit 2)."""
     try:
-        inp = json.loads(input_json)
-    except json.JSONDecodeError as exc:
-        click.echo(json.dumps({"error": {"type": "invalid_json", "message": f"input is not valid JSON: {exc.msg} "
-                                         f"at position {exc.pos}"}}, indent=2))
+        inp = jsonsafe.loads(input_json, what="tool input")
+    except ModelMathError as exc:
+        click.echo(jsonsafe.dumps({"error": {"type": "invalid_json", "message": exc.message}}, indent=2))
         sys.exit(2)
     outcome = run_tool(name, inp)
-    click.echo(json.dumps(outcome.result, indent=2))
+    click.echo(jsonsafe.dumps(outcome.result, indent=2))
     if outcome.is_error:
         sys.exit(2)
 

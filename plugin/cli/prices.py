@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 from modelmath.tools.errors import ModelMathError
 from modelmath.tools.registry import call_validated
 
+from .. import files
 from .build import CommandExtras, Count, InputError, format_error
 from .render import render
 
@@ -37,13 +36,10 @@ def read_price_file(path: str) -> dict:
     """Read and validate a user price file; every failure is a PriceFileError naming the file."""
     from modelmath.tools.pricing import prices
 
-    p = Path(path)
     try:
-        if p.stat().st_size > MAX_PRICE_FILE_BYTES:
-            raise prices.PriceFileError(f"price file {path} is over {MAX_PRICE_FILE_BYTES:,} bytes; refused")
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise prices.PriceFileError(f"cannot read price file {path}: {exc}") from exc
+        text = files.read_text(path, MAX_PRICE_FILE_BYTES, what="price file")
+    except files.FileRefused as exc:
+        raise prices.PriceFileError(exc.message) from exc
     return prices.parse_price_file(text, path)
 
 
@@ -156,18 +152,6 @@ def prices_cmd(query: str | None, prices_file: str | None, as_json: bool) -> Non
 
 # -- modelmath tokens ----------------------------------------------------------------------------------
 
-def _read_text_file(path: str) -> str:
-    p = Path(path)
-    try:
-        if p.stat().st_size > MAX_TEXT_BYTES:
-            raise InputError(f"{path} is over {MAX_TEXT_BYTES:,} bytes; refused")
-        return p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-
-
 def exact_count(text: str, model: str | None, api_key: str) -> dict:
     """Count with Anthropic's messages.count_tokens endpoint (free, but needs a key and the network)."""
     from modelmath.tools.pricing import prices
@@ -212,9 +196,9 @@ def tokens_cmd(text: str | None, file_: str | None, exact: bool, model: str | No
         raise InputError("give exactly one of TEXT, --file, --words, --pages or --tokens"
                          + (f" (got {', '.join(given)})" if given else ""))
     if file_ is not None:
-        text = sys.stdin.read() if file_ == "-" else _read_text_file(file_)
+        text = files.read_text(file_, MAX_TEXT_BYTES, what="text file")
     elif text == "-":
-        text = sys.stdin.read()
+        text = files.read_text("-", MAX_TEXT_BYTES, what="text")
     if exact:
         if text is None:
             raise InputError("--exact counts text: give TEXT or --file")

@@ -9,13 +9,13 @@ file is read by the plugin edge and handed in through `set_override_loader`.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, cached_property
 
+from .. import jsonsafe
 from ..datafiles import read_json
 from ..errors import InvalidInput, ModelMathError, UnknownName
 from ..names import closest
@@ -241,9 +241,9 @@ def validate_price_file(raw: object, origin: str) -> None:
 def parse_price_file(text: str, origin: str) -> dict:
     """JSON text → validated dict with Decimal prices."""
     try:
-        raw = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        raise PriceFileError(f"price file {origin} is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+        raw = jsonsafe.loads(text, what=f"price file {origin}", decimal=True)
+    except InvalidInput as exc:
+        raise PriceFileError(exc.message) from exc
     validate_price_file(raw, origin)
     return raw
 

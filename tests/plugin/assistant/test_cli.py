@@ -159,7 +159,7 @@ def test_chat_without_key_exits_2(monkeypatch, capsys):
 def test_missing_file_exits_2(monkeypatch, capsys, tmp_path):
     code, _out, err = run(monkeypatch, capsys, ["ask", "--file", str(tmp_path / "nope.md"), "check"],
                           {"ANTHROPIC_API_KEY": "sk-ant-x"})
-    assert code == 2 and "cannot read" in one_line_error(err)
+    assert code == 2 and "no such file" in one_line_error(err)
 
 
 def test_oversized_file_exits_2(monkeypatch, capsys, tmp_path):
