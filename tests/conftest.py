@@ -4,6 +4,8 @@ tests/ goes on sys.path so tests can import them as `standin`."""
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from standin.fixtures import (  # noqa: E402,F401 - fixtures and hooks are found by name
@@ -15,3 +17,16 @@ from standin.fixtures import (  # noqa: E402,F401 - fixtures and hooks are found
     vcr_cassette_dir,
     vcr_config,
 )
+
+
+@pytest.fixture(autouse=True)
+def _pinned_today():
+    """Results that depend on today's date (a Claude model's status, dated prices) are computed for
+    2026-11-30, the day the price tests were written; tests of the clock replace it themselves."""
+    from datetime import date
+
+    from modelmath.tools.pricing import lifecycle
+
+    lifecycle.set_today(lambda: date(2026, 11, 30))
+    yield
+    lifecycle.set_today(None)

@@ -21,8 +21,10 @@ from .build import CommandExtras, Count, InputError, format_error
 from .render import render
 
 if TYPE_CHECKING:
+    from datetime import date
     from decimal import Decimal
 
+    from modelmath.tools.pricing.lifecycle import Lifecycle
     from modelmath.tools.pricing.prices import PriceCatalog, PriceEntry
 
 ENV_VAR = "MODELMATH_PRICES"
@@ -83,7 +85,7 @@ def humanize(result):
     numbers and nulls."""
     from decimal import Decimal
 
-    from modelmath.tools.pricing.tools import format_usd
+    from modelmath.tools.pricing.quote import format_usd
 
     if isinstance(result, dict):
         return {k: (format_usd(Decimal(repr(v))) if "usd" in k and isinstance(v, (int, float))
@@ -113,41 +115,78 @@ def _fmt(d: Decimal | None) -> str:
     return "-" if d is None else f"{d}"
 
 
-def _row(e: PriceEntry) -> dict:
-    r = e.rates
-    when = {"retired": f"retired {e.retired_on or '?'}", "deprecated": f"retires {e.retires_on or '?'}"}.get(
-        e.status, f"released {e.released or '?'}")
-    lc = e.long_context
-    return {"model": e.id, "name": e.name, "status": e.status, "dates": when, "input": _fmt(r.input),
-            "output": _fmt(r.output), "cache_5m": _fmt(r.cache_write_5m), "cache_1h": _fmt(r.cache_write_1h),
-            "cache_read": _fmt(r.cache_read),
+def _dates(life: Lifecycle) -> str:
+    """The dates that matter for the status on the chosen day, shortest first."""
+    if life.status == "retired":
+        return f"retired {life.retires_on}"
+    if life.status == "unreleased":
+        return f"released {life.released}"
+    parts = []
+    if life.deprecated_on and life.status == "deprecated":
+        parts.append(f"deprecated {life.deprecated_on}")
+    if life.retires_on:
+        parts.append(f"retires {life.retires_on}")
+    elif life.retires_not_before:
+        parts.append(f"no retirement before {life.retires_not_before}")
+    return ", ".join(parts) or f"released {life.released or '?'}"
+
+
+def _row(cat: PriceCatalog, e: PriceEntry, as_of: date) -> dict:
+    life = cat.lifecycle(e, as_of)
+    r = e.rates_on(as_of)
+    lc = e.long_context_on(as_of)
+    fast = e.fast_on(as_of)
+    return {"model": e.id, "name": e.name, "status": life.status, "dates": _dates(life),
+            "replacement": life.replacement or "-", "input": _fmt(r.input), "output": _fmt(r.output),
+            "cache_5m": _fmt(r.cache_write_5m), "cache_1h": _fmt(r.cache_write_1h), "cache_read": _fmt(r.cache_read),
             "long_context": f">{lc.above_prompt_tokens // 1000}K: {lc.rates.input}/{lc.rates.output}" if lc else "-",
+            "fast": "-" if fast is None else "unpriced" if fast.rates is None
+            else f"{fast.rates.input}/{fast.rates.output}",
             "verified": "yes" if e.verified else "no*"}
+
+
+def _as_of(value: str | None) -> date:
+    from modelmath.tools.pricing.lifecycle import as_of_or_today
+
+    try:
+        return as_of_or_today(value)
+    except ModelMathError as exc:
+        raise InputError(exc.message.replace("as_of", "--as-of", 1)) from exc
 
 
 @click.command("prices")
 @click.argument("query", required=False)
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Status and prices on this date (default today).")
 @click.option("--prices", "prices_file", type=click.Path(dir_okay=False), default=None,
               help=f"JSON price file overriding or adding entries (else ${ENV_VAR}).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (every field, with sources).")
-def prices_cmd(query: str | None, prices_file: str | None, as_json: bool) -> None:
-    """List the Claude API price catalog (optionally matching QUERY) with status, dates and sources."""
+def prices_cmd(query: str | None, as_of: str | None, prices_file: str | None, as_json: bool) -> None:
+    """List the Claude API price catalog (optionally matching QUERY: a name, family or status) with the
+    status computed for --as-of, dates, replacements and sources."""
+    day = _as_of(as_of)
     cat = use_price_file(prices_file) if prices_file else _catalog()
-    found = cat.search(query)
+    found = cat.search(query, day)
     if not found:
         try:
             found = [cat.lookup(query or "")]
         except ModelMathError as exc:
             raise InputError(exc.message) from exc
     if as_json:
-        click.echo(json.dumps({"price_files": list(cat.price_files), "models": [e.describe() for e in found]},
-                              indent=2))
+        click.echo(json.dumps({"as_of": day.isoformat(), "price_files": list(cat.price_files),
+                               "models": [e.describe(cat.lifecycle(e, day)) for e in found]}, indent=2))
         return
-    click.echo("Claude API list prices, USD per million tokens (MTok). no* = some figures not confirmed on "
-               "Anthropic's pages; --json gives sources, dates, notes and the Batch API discount.")
+    click.echo(f"Claude API list prices on {day}, USD per million tokens (MTok); status computed for that date. "
+               "no* = some figures not confirmed on Anthropic's pages; --json gives sources, notes and the Batch "
+               "API discount.")
     if cat.price_files:
         click.echo(f"Price file(s) merged: {', '.join(cat.price_files)}")
-    click.echo(render({"models": [_row(e) for e in found]}))
+    click.echo(render({"models": [_row(cat, e, day) for e in found]}))
+    # Retiring soon (or not yet released) is worth a line under the table; retired shows in the status column.
+    lives = [cat.lifecycle(e, day) for e in found]
+    warnings = [life.warning() for life in lives if life.status != "retired" and life.warning()]
+    if warnings:
+        click.echo("\n".join(["", *warnings]))
 
 
 # -- modelmath tokens ----------------------------------------------------------------------------------
@@ -160,8 +199,9 @@ def exact_count(text: str, model: str | None, api_key: str) -> dict:
         entry = prices.lookup_price(model) if model else prices.lookup_price(prices.default_model_id())
     except ModelMathError as exc:
         raise InputError(exc.message) from exc
-    if entry.status == "retired":
-        raise InputError(f"{entry.name} is retired (since {entry.retired_on}); the API cannot count for it")
+    life = prices.active_catalog().lifecycle(entry)
+    if life.status == "retired":
+        raise InputError(f"{entry.name} is retired (since {life.retires_on}); the API cannot count for it")
     import anthropic  # lazy: ~0.3 s, and only this path talks to the network
 
     client = anthropic.Anthropic(api_key=api_key, max_retries=1, timeout=30.0)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Context, Decimal, localcontext
 
 from ..errors import InvalidInput
-from .prices import LongContext, PriceEntry, Rates
+from .entry import FastPeriod, LongContext, PriceEntry, Rates
 
 MTOK = Decimal(1_000_000)
 _CTX = Context(prec=60)
@@ -47,12 +48,28 @@ class LineItem:
 
 
 @dataclass(frozen=True)
+class PricingOptions:
+    """How one request is billed: the date whose prices apply, and the modifiers asked for."""
+
+    as_of: date
+    batch: bool = False
+    fast: bool = False
+    inference_geo: str = "global"
+
+
+@dataclass(frozen=True)
 class RequestCost:
     entry: PriceEntry
     items: tuple[LineItem, ...]
     total: Decimal
     long_context: LongContext | None  # the tier applied, if the prompt crossed its threshold
     batch_discount: Decimal | None  # the discount applied, None when not a batch request
+    options: PricingOptions | None = None
+    fast: FastPeriod | None = None  # the fast-mode period applied
+    fast_fallback: str | None = None  # fast asked for but billed at standard rates: why
+    geo_multiplier: Decimal | None = None  # US-only inference multiplier applied
+    derived_cache: tuple[str, ...] = ()  # cache prices derived from the model's multipliers
+    list_rates: Rates | None = None  # the per-MTok prices before geo and batch
 
 
 def count(value: object, field: str) -> int:
@@ -90,8 +107,9 @@ def tokens_from_prompt(input_tokens: object, output_tokens: object, cache_read_t
                          cache_write_1h=write if cache_ttl == "1h" else 0)
 
 
-def tokens_from_usage(usage: Mapping) -> tuple[RequestTokens, bool]:
-    """A Messages API `usage` block → tokens by category, and whether it was a Batch API request.
+def tokens_from_usage(usage: Mapping) -> tuple[RequestTokens, dict]:
+    """A Messages API `usage` block → tokens by category, and the billing modifiers it reports
+    (`service_tier` batch, `speed` fast, `inference_geo` us) as PricingOptions fields.
 
     The API reports `input_tokens` WITHOUT the cached parts. `cache_creation` (when present) splits the
     writes by TTL; any remainder is billed as a 5-minute write, the API's default TTL."""
@@ -115,27 +133,42 @@ def tokens_from_usage(usage: Mapping) -> tuple[RequestTokens, bool]:
                            output=get(usage, "output_tokens", "usage."),
                            cache_read=get(usage, "cache_read_input_tokens", "usage."),
                            cache_write_5m=written - w1h, cache_write_1h=w1h)
-    return tokens, usage.get("service_tier") == "batch"
+    opts = {"batch": usage.get("service_tier") == "batch", "fast": usage.get("speed") == "fast",
+            "inference_geo": "us" if usage.get("inference_geo") == "us" else "global"}
+    return tokens, opts
 
 
-def price_request(entry: PriceEntry, tokens: RequestTokens, *, batch: bool = False) -> RequestCost:
-    """Itemised exact cost of one request. Above a long-context threshold every item uses the tier's
-    prices; the Batch API discount applies to every item (Anthropic: the discounts stack)."""
-    rates, tier = entry.rates_for_prompt(tokens.prompt)
+def price_request(entry: PriceEntry, tokens: RequestTokens, opts: PricingOptions | None = None, *,
+                  batch: bool = False) -> RequestCost:
+    """Itemised exact cost of one request on `opts.as_of` (default today). Above a long-context threshold
+    every item uses the tier's prices; fast mode uses the fast prices; the US-only multiplier and the Batch
+    API discount apply to every item (Anthropic: the modifiers stack)."""
+    from .lifecycle import today
+    from .rules import select_rates
+
+    if opts is None:
+        opts = PricingOptions(as_of=today(), batch=batch)
+    entries = ()
+    if opts.fast:
+        from .prices import active_catalog
+
+        entries = active_catalog().entries
+    sel = select_rates(entry, tokens.prompt, opts.as_of, batch=opts.batch, fast=opts.fast,
+                       inference_geo=opts.inference_geo, entries=entries)
     discount: Decimal | None = None
-    if batch:
+    if opts.batch:
         if entry.batch_discount is None:
             raise InvalidInput(f"no Batch API discount on file for {entry.name}; add batch_discount in a price file",
                                field="batch")
         discount = entry.batch_discount
     with localcontext(_CTX):
-        factor = 1 - discount if discount is not None else Decimal(1)
+        factor = (1 - discount if discount is not None else Decimal(1)) * (sel.geo_multiplier or 1)
         items = []
         for name in ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output"):
             n = getattr(tokens, {"input": "uncached_input"}.get(name, name))
             if n == 0 and name not in ("input", "output"):
                 continue
-            rate = getattr(rates, name)
+            rate = getattr(sel.rates, name)
             if rate is None:
                 if n == 0:
                     continue
@@ -144,7 +177,8 @@ def price_request(entry: PriceEntry, tokens: RequestTokens, *, batch: bool = Fal
             unit = rate * factor
             items.append(LineItem(name, n, unit, n * unit / MTOK))
         total = sum((i.usd for i in items), Decimal(0))
-    return RequestCost(entry, tuple(items), total, tier, discount)
+    return RequestCost(entry, tuple(items), total, sel.tier, discount, opts, sel.fast, sel.fast_fallback,
+                       sel.geo_multiplier, sel.derived, sel.rates)
 
 
 def _field_for(item: str) -> str:

@@ -1,10 +1,12 @@
 """The Claude API price catalog: load it, look models up (forgiving of aliases, dated ids and platform
-prefixes), merge a user's price file over it (validated by a JSON Schema), and price a Messages API
-`usage` block exactly.
+prefixes), merge a user's price file over it (validated by a JSON Schema, tools/pricing/schema.py), and
+price a Messages API `usage` block exactly.
 
 Prices are `Decimal` dollars per million tokens, read from JSON with `parse_float=Decimal`, so no binary
-float ever touches money. Everything here is pure except reading the packaged data file; a user's price
-file is read by the plugin edge and handed in through `set_override_loader`.
+float ever touches money. Facts that held only for a while (an earlier price, a long-context tier, a
+fast-mode price) carry their dates, and every lookup that depends on them takes the date it is for.
+Everything here is pure except reading the packaged data file; a user's price file is read by the plugin
+edge and handed in through `set_override_loader`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import cache, cached_property
 
@@ -19,160 +22,18 @@ from .. import jsonsafe
 from ..datafiles import read_json
 from ..errors import InvalidInput, ModelMathError, UnknownName
 from ..names import closest
+from .entry import FastPeriod, LongContext, PriceChange, PriceEntry, Rates, ToolUseTokens
+from .lifecycle import STATUSES, Lifecycle, lifecycle, today
+from .schema import FAMILIES, PRICE_FILE_SCHEMA, RATE_KEYS, RETIRED_FIELDS
 
-RATE_KEYS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
-STATUSES = ("current", "legacy", "deprecated", "retired")
-FAMILIES = ("haiku", "sonnet", "opus", "fable", "mythos", "instant")
-_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-_PRICE = {"type": ["number", "null"], "minimum": 0}
-_RATES_SCHEMA = {"type": "object", "properties": {k: _PRICE for k in RATE_KEYS}, "additionalProperties": False}
-
-# One schema for the packaged catalog and for user price files. A user entry may be partial (it overrides
-# fields of the built-in entry with the same id or alias); new entries are checked for prices after merging.
-PRICE_FILE_SCHEMA: dict = {
-    "type": "object",
-    "properties": {
-        "schema_version": {"const": 1},
-        "as_of": _DATE,
-        "notes": {"type": "string"},
-        "models": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string", "minLength": 1},
-                    "name": {"type": "string"},
-                    "family": {"type": "string"},
-                    "aliases": {"type": "array", "items": {"type": "string", "minLength": 1}},
-                    "status": {"enum": list(STATUSES)},
-                    "released": _DATE, "deprecated_on": _DATE, "retires_on": _DATE, "retired_on": _DATE,
-                    "context_window_tokens": {"type": "integer", "minimum": 1},
-                    "context_window_tokens_beta": {"type": "integer", "minimum": 1},
-                    "max_output_tokens": {"type": "integer", "minimum": 1},
-                    "prices_usd_per_mtok": _RATES_SCHEMA,
-                    "batch_discount": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
-                    "long_context": {
-                        "type": ["object", "null"],
-                        "properties": {"above_prompt_tokens": {"type": "integer", "minimum": 1},
-                                       "prices_usd_per_mtok": _RATES_SCHEMA},
-                        "required": ["above_prompt_tokens", "prices_usd_per_mtok"],
-                        "additionalProperties": False,
-                    },
-                    "source": {"type": "string", "minLength": 1},
-                    "as_of": _DATE,
-                    "verified": {"type": "boolean"},
-                    "unverified": {"type": "array", "items": {"type": "string"}},
-                    "notes": {"type": "string"},
-                },
-                "required": ["id", "source", "as_of"],
-                "additionalProperties": False,
-            },
-        },
-    },
-    "required": ["schema_version", "models"],
-    "additionalProperties": False,
-}
+__all__ = ["STATUSES", "RATE_KEYS", "PRICE_FILE_SCHEMA", "PriceFileError", "Rates", "LongContext", "FastPeriod",
+           "PriceEntry", "PriceCatalog", "lookup_price", "default_model_id", "usage_cost_usd"]
 
 
 class PriceFileError(ModelMathError):
     """A price file that cannot be read or fails its schema."""
 
     kind = "invalid_price_file"
-
-
-@dataclass(frozen=True)
-class Rates:
-    """Dollars per million tokens; None where no price is on file."""
-
-    input: Decimal | None
-    output: Decimal | None
-    cache_write_5m: Decimal | None = None
-    cache_write_1h: Decimal | None = None
-    cache_read: Decimal | None = None
-
-    def as_json(self) -> dict:
-        return {f"{k}_usd_per_mtok": (None if v is None else float(v)) for k, v in self._items()}
-
-    def _items(self):
-        return ((k, getattr(self, k)) for k in RATE_KEYS)
-
-
-@dataclass(frozen=True)
-class LongContext:
-    """Above `above_prompt_tokens` of prompt, the WHOLE request is billed at `rates` (Anthropic's rule)."""
-
-    above_prompt_tokens: int
-    rates: Rates
-
-
-@dataclass(frozen=True)
-class PriceEntry:
-    id: str
-    name: str
-    family: str
-    aliases: tuple[str, ...]
-    status: str
-    rates: Rates
-    batch_discount: Decimal | None
-    long_context: LongContext | None
-    source: str
-    as_of: str
-    verified: bool
-    unverified: tuple[str, ...] = ()
-    notes: str = ""
-    released: str | None = None
-    deprecated_on: str | None = None
-    retires_on: str | None = None
-    retired_on: str | None = None
-    context_window_tokens: int | None = None
-    context_window_tokens_beta: int | None = None
-    max_output_tokens: int | None = None
-    origin: str = "built-in"
-
-    def rates_for_prompt(self, prompt_tokens: int) -> tuple[Rates, LongContext | None]:
-        lc = self.long_context
-        if lc is not None and prompt_tokens > lc.above_prompt_tokens:
-            return lc.rates, lc
-        return self.rates, None
-
-    def lifecycle_warning(self) -> str | None:
-        if self.status == "retired":
-            since = f" since {self.retired_on}" if self.retired_on else ""
-            return (f"{self.name} ({self.id}) is retired on the Claude API{since}: requests to it fail. "
-                    "Priced at its last list price, for reference.")
-        if self.status == "deprecated":
-            when = f" on {self.retires_on}" if self.retires_on else ""
-            return f"{self.name} ({self.id}) is deprecated and retires{when}; plan a migration."
-        return None
-
-    def provenance(self) -> dict:
-        out: dict = {"id": self.id, "name": self.name, "status": self.status}
-        for k in ("released", "deprecated_on", "retires_on", "retired_on"):
-            if getattr(self, k):
-                out[k] = getattr(self, k)
-        out |= {"source": self.source, "as_of": self.as_of, "verified": self.verified}
-        if self.unverified:
-            out["unverified"] = list(self.unverified)
-        if self.origin != "built-in":
-            out["price_file"] = self.origin
-        if self.notes:
-            out["notes"] = self.notes
-        return out
-
-    def describe(self) -> dict:
-        """Everything a `prices --json` listing shows."""
-        out = self.provenance() | {"aliases": list(self.aliases), "family": self.family,
-                                   "context_window_tokens": self.context_window_tokens,
-                                   "max_output_tokens": self.max_output_tokens,
-                                   "prices": self.rates.as_json(),
-                                   "batch_discount": None if self.batch_discount is None
-                                   else float(self.batch_discount)}
-        if self.context_window_tokens_beta:
-            out["context_window_tokens_beta"] = self.context_window_tokens_beta
-        if self.long_context:
-            out["long_context"] = {"above_prompt_tokens": self.long_context.above_prompt_tokens,
-                                   "prices": self.long_context.rates.as_json()}
-        return out
 
 
 # -- name normalisation --------------------------------------------------------------------------------
@@ -201,24 +62,47 @@ def _dec(v) -> Decimal | None:
     return None if v is None else Decimal(v) if isinstance(v, (int, Decimal)) else Decimal(str(v))
 
 
+def _day(v) -> date | None:
+    return None if v is None else date.fromisoformat(v)
+
+
 def _rates(raw: Mapping | None) -> Rates:
     raw = raw or {}
     return Rates(**{k: _dec(raw.get(k)) for k in RATE_KEYS})
 
 
+def _tier(t: Mapping) -> LongContext:
+    return LongContext(t["above_prompt_tokens"], _rates(t["prices_usd_per_mtok"]), _day(t.get("from")),
+                       _day(t.get("until")), t.get("context_window_tokens"), t.get("condition", ""))
+
+
 def _entry(raw: Mapping, origin: str) -> PriceEntry:
     lc = raw.get("long_context")
+    tiers = () if lc is None else tuple(_tier(t) for t in (lc if isinstance(lc, list) else [lc]))
+    fast = tuple(FastPeriod(None if p["prices_usd_per_mtok"] is None else _rates(p["prices_usd_per_mtok"]),
+                            _day(p.get("from")), _day(p.get("until")),
+                            _tier(p["long_context"]) if p.get("long_context") else None)
+                 for p in raw.get("fast_mode", ()))
+    history = tuple(PriceChange({k: _dec(v) for k, v in c["prices_usd_per_mtok"].items()}, _day(c.get("from")),
+                                _day(c["until"]), c.get("source", ""))
+                    for c in raw.get("price_history", ()))
+    tu = raw.get("tool_use_system_prompt_tokens")
     return PriceEntry(
         id=raw["id"], name=raw.get("name") or raw["id"], family=raw.get("family", ""),
-        aliases=tuple(raw.get("aliases", ())), status=raw.get("status", "current"),
-        rates=_rates(raw.get("prices_usd_per_mtok")), batch_discount=_dec(raw.get("batch_discount")),
-        long_context=LongContext(lc["above_prompt_tokens"], _rates(lc["prices_usd_per_mtok"])) if lc else None,
+        aliases=tuple(raw.get("aliases", ())), rates=_rates(raw.get("prices_usd_per_mtok")),
+        batch_discount=_dec(raw.get("batch_discount")), long_context=tiers,
         source=raw["source"], as_of=raw["as_of"], verified=bool(raw.get("verified", False)),
         unverified=tuple(raw.get("unverified", ())), notes=raw.get("notes", ""),
         released=raw.get("released"), deprecated_on=raw.get("deprecated_on"), retires_on=raw.get("retires_on"),
-        retired_on=raw.get("retired_on"), context_window_tokens=raw.get("context_window_tokens"),
-        context_window_tokens_beta=raw.get("context_window_tokens_beta"),
-        max_output_tokens=raw.get("max_output_tokens"), origin=origin,
+        retires_not_before=raw.get("retires_not_before"), replacement=raw.get("replacement"),
+        context_window_tokens=raw.get("context_window_tokens"), max_output_tokens=raw.get("max_output_tokens"),
+        tokenizer=raw.get("tokenizer"), price_history=history, fast_mode=fast,
+        fast_mode_after_removal=raw.get("fast_mode_after_removal", "error"),
+        inference_geo_us_multiplier=_dec(raw.get("inference_geo_us_multiplier")),
+        min_cacheable_tokens=raw.get("min_cacheable_tokens"),
+        tool_use=None if tu is None else ToolUseTokens(tu.get("auto_none"), tu.get("any_tool"),
+                                                       bool(tu.get("any_tool_rejected", False))),
+        origin=origin,
     )
 
 
@@ -227,6 +111,12 @@ def validate_price_file(raw: object, origin: str) -> None:
     import jsonschema  # lazy: only paid when a user file is given
     from jsonschema.exceptions import best_match
 
+    if isinstance(raw, dict) and isinstance(raw.get("models"), list):
+        for i, m in enumerate(raw["models"]):
+            gone = sorted(set(m) & set(RETIRED_FIELDS)) if isinstance(m, dict) else []
+            if gone:
+                raise PriceFileError(f"price file {origin}: models/{i} has {gone[0]!r}: {RETIRED_FIELDS[gone[0]]}",
+                                     field=f"models/{i}/{gone[0]}")
     err = best_match(jsonschema.Draft202012Validator(PRICE_FILE_SCHEMA).iter_errors(raw))
     if err is None:
         ids = [m["id"] for m in raw["models"]]  # type: ignore[index]
@@ -254,6 +144,8 @@ def parse_price_file(text: str, origin: str) -> dict:
 class PriceCatalog:
     entries: tuple[PriceEntry, ...]
     price_files: tuple[str, ...] = field(default=())
+    server_tools: Mapping | None = None  # the catalog's server-tool prices (web search, code execution)
+    as_of: str | None = None  # the catalog's own date
 
     @cached_property
     def _exact(self) -> dict[str, PriceEntry]:
@@ -271,8 +163,16 @@ class PriceCatalog:
                 idx.setdefault(normalize(key), e)
         return idx
 
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        return {e.id: e.name for e in self.entries}
+
     def find(self, name: str) -> PriceEntry | None:
         return self._exact.get(name.strip().lower()) or self._normalized.get(normalize(name))
+
+    def lifecycle(self, entry: PriceEntry, as_of: date | None = None) -> Lifecycle:
+        """`entry`'s status on `as_of` (default today), from its dates and its family's release dates."""
+        return lifecycle(entry, as_of or today(), self.entries, self._names)
 
     def lookup(self, name: str) -> PriceEntry:
         """By API id, alias, dated id or display name; unknown names raise with the closest ids."""
@@ -283,27 +183,28 @@ class PriceCatalog:
             return found
         key = normalize(name)
         # A bare family name ('sonnet') is ambiguous: suggest that family's current model first.
-        family = [e.id for e in self.entries if e.family == key and e.status == "current"]
+        family = [e.id for e in self.current() if e.family == key]
         close = closest(key, self._normalized, lambda e: e.id, cutoff=0.5)
         suggestions = list(dict.fromkeys([*family, *close]))[:5]
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `modelmath prices` lists them"
         raise UnknownName(f"unknown Claude model {name!r}{hint}", field="model", allowed=suggestions or None)
 
-    def search(self, query: str | None = None) -> list[PriceEntry]:
+    def search(self, query: str | None = None, as_of: date | None = None) -> list[PriceEntry]:
+        """Entries matching a name, family or status (the status on `as_of`, default today)."""
         if not query:
             return list(self.entries)
         exact = self.find(query)
         q = query.strip().lower()
         hits = [e for e in self.entries
-                if q in e.id or q in e.name.lower() or q == e.family or q == e.status
-                or any(q in a for a in e.aliases)]
+                if q in e.id or q in e.name.lower() or q == e.family or any(q in a for a in e.aliases)
+                or (q in STATUSES and self.lifecycle(e, as_of).status == q)]
         return [exact, *[e for e in hits if e is not exact]] if exact else hits
 
-    def current(self) -> list[PriceEntry]:
-        return [e for e in self.entries if e.status == "current"]
+    def current(self, as_of: date | None = None) -> list[PriceEntry]:
+        return [e for e in self.entries if self.lifecycle(e, as_of).status == "current"]
 
-    def default_model_id(self) -> str:
-        sonnets = [e for e in self.current() if e.family == "sonnet"]
+    def default_model_id(self, as_of: date | None = None) -> str:
+        sonnets = [e for e in self.current(as_of) if e.family == "sonnet"]
         if not sonnets:
             raise UnknownName("the price catalog has no current Sonnet model", field="model")
         return max(sonnets, key=lambda e: e.released or "").id
@@ -323,6 +224,8 @@ def _merge(base: dict[str, dict], override: Mapping, base_catalog: PriceCatalog)
             continue
         if k == "prices_usd_per_mtok":
             merged[k] = {**merged.get(k, {}), **v}
+            # A negotiated price replaces the list price on every date, so the dated list history goes.
+            merged.pop("price_history", None)
         else:
             merged[k] = v
     # A user's numbers are not Anthropic's published ones unless the file says so.
@@ -335,12 +238,15 @@ def _merge(base: dict[str, dict], override: Mapping, base_catalog: PriceCatalog)
 
 def build_catalog(builtin_raw: dict, overrides: Sequence[tuple[dict, str]] = ()) -> PriceCatalog:
     """The built-in catalog with each (parsed price file, origin) merged over it, in order."""
-    base_catalog = PriceCatalog(tuple(_entry(m, "built-in") for m in builtin_raw["models"]))
+    server = builtin_raw.get("server_tools")
+    base_catalog = PriceCatalog(tuple(_entry(m, "built-in") for m in builtin_raw["models"]), (), server,
+                                builtin_raw.get("as_of"))
     if not overrides:
         return base_catalog
     raws = {m["id"]: dict(m) for m in builtin_raw["models"]}
     origins = {m["id"]: "built-in" for m in builtin_raw["models"]}
     for raw, origin in overrides:
+        server = raw.get("server_tools", server)
         for m in raw["models"]:
             origins[_merge(raws, m, base_catalog)] = origin
     entries = []
@@ -350,7 +256,7 @@ def build_catalog(builtin_raw: dict, overrides: Sequence[tuple[dict, str]] = ())
             raise PriceFileError(f"price file {e.origin}: new model {mid!r} needs prices_usd_per_mtok.input and "
                                  ".output", field=f"models/{mid}/prices_usd_per_mtok")
         entries.append(e)
-    return PriceCatalog(tuple(entries), tuple(o for _, o in overrides))
+    return PriceCatalog(tuple(entries), tuple(o for _, o in overrides), server, builtin_raw.get("as_of"))
 
 
 @cache
@@ -380,20 +286,29 @@ def lookup_price(name: str) -> PriceEntry:
     return active_catalog().lookup(name)
 
 
-def default_model_id() -> str:
-    """API id of the current Sonnet (the assistant's default model)."""
-    return active_catalog().default_model_id()
+def default_model_id(as_of: date | None = None) -> str:
+    """API id of the Sonnet that is current on `as_of` (default today): the assistant's default model."""
+    return active_catalog().default_model_id(as_of)
 
 
-def usage_cost_usd(model_id: str, usage: dict) -> Decimal:
-    """Exact USD cost of one Messages API response's `usage` block.
+def usage_cost_usd(model_id: str, usage: dict, as_of: date | None = None) -> Decimal:
+    """Exact USD cost of one Messages API response's `usage` block, at the prices of `as_of` (default today).
 
     Unlike `api_cost` inputs, the API's `input_tokens` EXCLUDES cache reads and writes, which arrive as
     `cache_read_input_tokens` / `cache_creation_input_tokens`. Cache writes are split by
     `cache_creation.ephemeral_5m/1h_input_tokens` when present, else billed as 5-minute writes (the API's
-    default TTL). `service_tier == "batch"` applies the Batch API discount. Long-context tiers use the
-    whole prompt (input + cache reads + cache writes)."""
-    from .cost import price_request, tokens_from_usage
+    default TTL). `service_tier == "batch"` applies the Batch API discount; `speed == "fast"` fast-mode
+    prices; `inference_geo == "us"` the US-only multiplier; `server_tool_use.web_search_requests` the
+    per-search fee. Code execution is billed by container time, which `usage` does not report: not included.
+    Long-context tiers use the whole prompt (input + cache reads + cache writes)."""
+    from .cost import PricingOptions, price_request, tokens_from_usage
+    from .servertools import web_search_usd
 
-    tokens, batch = tokens_from_usage(usage)
-    return price_request(lookup_price(model_id), tokens, batch=batch).total
+    tokens, opts = tokens_from_usage(usage)
+    entry = lookup_price(model_id)
+    when = as_of or today()
+    total = price_request(entry, tokens, PricingOptions(as_of=when, **opts)).total
+    searches = (usage.get("server_tool_use") or {}).get("web_search_requests") or 0
+    if searches:
+        total += web_search_usd(active_catalog(), searches)
+    return total

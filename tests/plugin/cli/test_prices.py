@@ -194,3 +194,76 @@ def test_exact_failures_exit_2(monkeypatch):
     assert res.exit_code == 2 and "count_tokens request failed" in res.output
     res = invoke("tokens", "hi", "--exact", "--model", "opus-4.1", env={"ANTHROPIC_API_KEY": "sk-test"})
     assert res.exit_code == 2 and "retired" in res.output
+
+
+# -- dates and pricing rules on the command line --------------------------------------------------------
+
+def test_issue_quote_sonnet_55():
+    # Sonnet 5.5 $2/$10 (pricing page): 1,500 x 2 + 300 x 10 = 6,000 $·tokens/MTok → $0.006 a request,
+    # $60 a day at 10,000 requests, $1,800 a 30-day month.
+    res = invoke("cost", "sonnet-5.5", *CLAIMS, "--as-of", "2026-11-30", "--json")
+    out = json.loads(res.output)
+    assert (out["usd_per_request"], out["usd_per_day"], out["usd_per_month"]) == (0.006, 60, 1800)
+    assert out["display"] == {"per_request": "$0.006", "per_day": "$60.00", "per_month": "$1,800.00"}
+
+
+def test_cost_rule_flags():
+    # US-only: (1,500 x 2 + 300 x 10) x 1.1 = 6,600 → $0.0066 a request, $66 a day.
+    out = json.loads(invoke("cost", "sonnet-5.5", *CLAIMS, "--inference-geo", "us", "--json").output)
+    assert out["usd_per_request"] == 0.0066 and out["usd_per_day"] == 66
+    # Opus 5.5 fast $8/$40 plus one $0.01 web search: 12,000 + 12,000 → $0.024 + $0.01 = $0.034.
+    out = json.loads(invoke("cost", "opus-5.5", *CLAIMS, "--fast", "--web-searches", "1", "--json").output)
+    assert out["usd_per_request"] == 0.034
+    # Sonnet 5.5 tool-use system prompt 286: (1,786 x 2 + 3,000) → $0.006572.
+    out = json.loads(invoke("cost", "sonnet-5.5", *CLAIMS, "--tools-in-request", "--json").output)
+    assert out["usd_per_request"] == 0.006572
+    # 0.1 h x 300,000 requests = 30,000 h, 28,450 beyond the free 1,550, x $0.05 = $1,422.50 a month.
+    out = json.loads(invoke("cost", "sonnet-5.5", *CLAIMS, "--code-execution-hours", "0.1", "--json").output)
+    assert out["usd_per_month"] == 1800 + 1422.5
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["cost", "sonnet-4.5", *CLAIMS, "--inference-geo", "us"], "400 error"),
+    (["cost", "sonnet-5.5", *CLAIMS, "--fast"], "claude-opus-5-5"),
+    (["cost", "opus-5.5", *CLAIMS, "--fast", "--batch"], "Batch API"),
+    (["cost", "sonnet-5.5", *CLAIMS, "--as-of", "2026-02-30"], "YYYY-MM-DD"),
+    (["cost", "sonnet-5.5", *CLAIMS, "--tools-in-request", "--tool-choice", "any"], "400 error"),
+    (["prices", "--as-of", "next week"], "--as-of"),
+])
+def test_rule_refusals_exit_2(args, needle):
+    p = run(*args)
+    assert p.returncode == 2 and needle in p.stderr and "Traceback" not in p.stderr, p.stderr
+    assert p.stderr.count("\n") == 1
+
+
+def test_cost_as_of_uses_that_days_prices_and_status():
+    # Sonnet 4.5 on 2026-04-29 (the 1M beta's last day): 250,000 x 6 + 2,000 x 22.50 = 1,545,000 → $1.545.
+    res = invoke("cost", "sonnet-4.5", "--input-tokens", "250k", "--output-tokens", "2000", "--as-of", "2026-04-29",
+                 "--json")
+    out = json.loads(res.output)
+    assert out["usd_per_request"] == 1.545 and out["status"] == "legacy"
+    res = invoke("cost", "sonnet-4.5", *CLAIMS, "--as-of", "2026-11-29")
+    assert "retires on 2026-11-30 (tomorrow)" in res.output and "claude-sonnet-5-5" in res.output
+
+
+def test_prices_status_for_a_date():
+    res = invoke("prices", "sonnet 4.5", "--as-of", "2026-11-29")
+    assert res.exit_code == 0
+    assert "deprecated" in res.output and "retires 2026-11-30" in res.output and "(tomorrow)" in res.output
+    out = json.loads(invoke("prices", "sonnet 4.5", "--as-of", "2026-11-30", "--json").output)
+    m = out["models"][0]
+    assert out["as_of"] == "2026-11-30" and m["status"] == "retired" and m["replacement"] == "claude-sonnet-5-5"
+    assert m["status_as_of"] == "2026-11-30" and m["retires_on"] == "2026-11-30"
+    retired = {m["id"] for m in json.loads(invoke("prices", "retired", "--as-of", "2026-11-29", "--json").output)[
+        "models"]}
+    assert "claude-sonnet-4-5-20250929" not in retired and "claude-opus-4-1-20250805" in retired
+    # The cache-read price on a date before the 2026-10-07 cut: $0.20.
+    m = json.loads(invoke("prices", "sonnet-5.5", "--as-of", "2026-10-06", "--json").output)["models"][0]
+    assert m["prices"]["cache_read_usd_per_mtok"] == 0.2
+    # Opus 4.6 on 2026-02-18: the >200K tier $10 / $37.50 with cache prices at its multipliers (1.25x, 2x,
+    # 0.1x of $10 = $12.50, $20, $1), and fast mode $30 / $150 (pricing page copy of that day).
+    m = json.loads(invoke("prices", "opus-4.6", "--as-of", "2026-02-18", "--json").output)["models"][0]
+    assert m["long_context"]["prices"] == {"input_usd_per_mtok": 10, "output_usd_per_mtok": 37.5,
+                                           "cache_write_5m_usd_per_mtok": 12.5, "cache_write_1h_usd_per_mtok": 20,
+                                           "cache_read_usd_per_mtok": 1}
+    assert (m["fast_mode"]["input_usd_per_mtok"], m["fast_mode"]["output_usd_per_mtok"]) == (30, 150)

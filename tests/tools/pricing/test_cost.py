@@ -113,14 +113,50 @@ def test_batch_halves_everything():
 
 
 def test_long_context_bills_whole_request_at_higher_rate():
-    # Sonnet 4.5, 250,000-token prompt > 200,000: input AND output at $6/$22.50 (pricing docs):
+    # Sonnet 4.5 on 2026-04-29, the 1M beta's last day (release notes 2026-04-30), 250,000-token prompt
+    # > 200,000: input AND output at $6/$22.50 (pricing page copy of 2026-03-28):
     # 250,000 x 6 + 2,000 x 22.50 = 1,500,000 + 45,000 = 1,545,000 → $1.545.
-    out = cost(model="sonnet-4.5", input_tokens=250_000, output_tokens=2000)
+    out = cost(model="sonnet-4.5", input_tokens=250_000, output_tokens=2000, as_of="2026-04-29")
     assert exact(out["usd_per_request"]) == D("1.545")
     assert out["price_list"]["tier"] == "long context"
+    assert "warnings" not in out  # within the 1M beta window then
     # Exactly 200,000 is not "over 200K": base rates, 200,000 x 3 + 2,000 x 15 = 630,000 → $0.63.
-    out = cost(model="sonnet-4.5", input_tokens=200_000, output_tokens=2000)
+    out = cost(model="sonnet-4.5", input_tokens=200_000, output_tokens=2000, as_of="2026-04-29")
     assert exact(out["usd_per_request"]) == D("0.63") and out["price_list"]["tier"] == "base"
+    # From 2026-04-30 the tier is gone and requests over 200K "return an error": base prices, and a warning.
+    # 250,000 x 3 + 2,000 x 15 = 750,000 + 30,000 = 780,000 → $0.78.
+    out = cost(model="sonnet-4.5", input_tokens=250_000, output_tokens=2000, as_of="2026-04-30")
+    assert exact(out["usd_per_request"]) == D("0.78") and out["price_list"]["tier"] == "base"
+    assert any("200,000-token context window on 2026-04-30" in w for w in out["warnings"])
+
+
+@pytest.mark.parametrize("model, last_day, tier_usd, base_usd", [
+    # Pricing page copy of 2026-02-18: Sonnet 4.6 over 200K input tokens $6 / $22.50, Opus 4.6 $10 / $37.50;
+    # release notes 2026-03-13: "out of beta for Claude Opus 4.6 and Sonnet 4.6, at standard pricing".
+    # 300,000 in + 1,000 out. Sonnet 4.6: 300,000 x 6 + 1,000 x 22.50 = 1,822,500 → $1.8225; after:
+    # 300,000 x 3 + 1,000 x 15 = 915,000 → $0.915. Opus 4.6: 300,000 x 10 + 1,000 x 37.50 = 3,037,500
+    # → $3.0375; after: 300,000 x 5 + 1,000 x 25 = 1,525,000 → $1.525.
+    ("sonnet-4.6", "2026-03-12", "1.8225", "0.915"),
+    ("opus-4.6", "2026-03-12", "3.0375", "1.525"),
+])
+def test_long_context_tier_existed_only_in_a_window(model, last_day, tier_usd, base_usd):
+    out = cost(model=model, input_tokens=300_000, output_tokens=1000, as_of=last_day)
+    assert exact(out["usd_per_request"]) == D(tier_usd) and out["price_list"]["tier"] == "long context"
+    out = cost(model=model, input_tokens=300_000, output_tokens=1000, as_of="2026-03-13")
+    assert exact(out["usd_per_request"]) == D(base_usd) and out["price_list"]["tier"] == "base"
+
+
+def test_sonnet_55_cache_reads_by_date():
+    # Release notes, October 7, 2026: Sonnet 5.5 cache reads lowered from $0.20 to $0.10 per MTok.
+    # 10,000-token prompt, 8,000 read from cache, 1,000 out; input $2, output $10.
+    # Before: 2,000 x 2 + 8,000 x 0.20 + 1,000 x 10 = 4,000 + 1,600 + 10,000 = 15,600 → $0.0156.
+    # From 2026-10-07: 4,000 + 8,000 x 0.10 + 10,000 = 14,800 → $0.0148.
+    work = {"model": "sonnet-5.5", "input_tokens": 10_000, "cache_read_tokens": 8_000, "output_tokens": 1000}
+    assert exact(cost(**work, as_of="2026-10-06")["usd_per_request"]) == D("0.0156")
+    assert exact(cost(**work, as_of="2026-10-07")["usd_per_request"]) == D("0.0148")
+    assert exact(cost(**work)["usd_per_request"]) == D("0.0148")  # today (2026-11-30, pinned)
+    old = cost(**work, as_of="2026-10-06")
+    assert any("cache_read $0.2" in a for a in old["assumptions"])
 
 
 def test_haiku_55_price_bands():
@@ -198,6 +234,7 @@ def test_unknown_model_suggests_and_retired_model_answers():
     # Opus 3 $15/$75 (pricing docs): same as Opus 4.1, $450/day; retired 2026-01-05 (deprecations page).
     assert exact(out["usd_per_day"]) == D(450)
     assert out["status"] == "retired" and "retired" in out["warnings"][0] and "2026-01-05" in out["warnings"][0]
+    assert "claude-opus-4-8" in out["warnings"][0]  # the replacement on Anthropic's deprecations page
 
 
 def test_context_window_and_output_limits_warn():
@@ -207,15 +244,18 @@ def test_context_window_and_output_limits_warn():
 
 
 def test_unverified_prices_are_flagged_when_used():
-    # Sonnet 5.5's $0.10 cache-read price comes from third-party trackers (see the catalog notes).
-    out = cost(model="sonnet-5.5", input_tokens=1000, cache_read_tokens=500, output_tokens=10)
+    # Fable 5.2's cache prices come from third parties only (its input/output are in Anthropic's release notes).
+    out = cost(model="fable-5.2", input_tokens=1000, cache_read_tokens=600, output_tokens=10)
     assert out["price_list"]["verified"] is False
     assert any("cache_read price not confirmed" in w for w in out["warnings"])
-    out = cost(model="sonnet-5.5", input_tokens=1000, output_tokens=10)  # no cache read: nothing unconfirmed used
+    out = cost(model="fable-5.2", input_tokens=1000, output_tokens=10)  # no cache read: nothing unconfirmed used
     assert "warnings" not in out
-    out = cost(model="fable-5.2", input_tokens=1000, output_tokens=10, compare=["opus-5.5"])
+    out = cost(model="mythos-5.2", input_tokens=1000, output_tokens=10, compare=["opus-5.5"])
     assert any("input price" in w and "output price" in w for w in out["warnings"])
     assert [r["verified"] for r in out["comparison"]] == [False, True]
+    # Sonnet 5.5's $0.10 cache read is on Anthropic's pricing page (2026-10-08): verified, no warning.
+    out = cost(model="sonnet-5.5", input_tokens=1000, cache_read_tokens=600, output_tokens=10)
+    assert out["price_list"]["verified"] is True and "warnings" not in out
 
 
 # -- self-hosting -----------------------------------------------------------------------------------

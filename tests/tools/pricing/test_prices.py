@@ -3,6 +3,7 @@ and pricing a Messages API usage block. Expected values are Anthropic's publishe
 derivations written out here, never output of our own code."""
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -22,6 +23,7 @@ from modelmath.tools.pricing.prices import (
 
 D = Decimal
 PRICING = "https://platform.claude.com/docs/en/about-claude/pricing"
+ANTHROPIC_HOSTS = {"platform.claude.com", "docs.anthropic.com", "code.claude.com"}
 
 
 @pytest.fixture(autouse=True)
@@ -33,15 +35,21 @@ def _builtin_only():
 
 def test_packaged_catalog_passes_its_own_schema():
     validate_price_file(builtin_raw(), "built-in")
-    for e in prices.active_catalog().entries:
+    cat = prices.active_catalog()
+    for raw, e in zip(builtin_raw()["models"], cat.entries, strict=True):
         assert e.source and e.as_of, e.id
-        assert e.status in prices.STATUSES
+        # Status is computed, so every entry must state its dates and replacement (null when none announced).
+        for key in ("released", "deprecated_on", "retires_on", "replacement"):
+            assert key in raw, f"{e.id} lacks {key}"
+        if e.replacement:
+            assert cat.find(e.replacement) is not None, f"{e.id}: replacement {e.replacement} not in the catalog"
+        if e.deprecated_on:
+            assert e.retires_on and e.deprecated_on < e.retires_on, e.id
         if not e.verified:
             assert e.unverified and e.notes, f"{e.id}: unverified entries must say what and why"
-        if e.status == "retired":
-            assert e.retired_on, e.id
-        if e.status == "deprecated":
-            assert e.retires_on, e.id
+        assert e.tokenizer in ("newer", "previous"), e.id
+        first = e.source.split(" ")[0]
+        assert first.split("/")[2] in ANTHROPIC_HOSTS, f"{e.id}: cite Anthropic's own page first, not {first}"
 
 
 @pytest.mark.parametrize("name, input_, output", [
@@ -60,11 +68,15 @@ def test_reference_prices_and_cache_multipliers(name, input_, output):
 
 
 @pytest.mark.parametrize("name", ["claude-sonnet-4-20250514", "claude-sonnet-4-5-20250929"])
-def test_sonnet_4_long_context_tier(name):
-    # Anthropic pricing docs, long context: prompts over 200K input tokens: $6 input / $22.50 output.
-    lc = lookup_price(name).long_context
+def test_sonnet_4_long_context_tier_ended_with_the_beta(name):
+    # Pricing page copy of 2026-03-28: over 200K input tokens, $6 input / $22.50 output. Release notes of
+    # 2026-04-30: the 1M beta is retired for Sonnet 4.5 and Sonnet 4; requests over 200K return an error.
+    e = lookup_price(name)
+    lc = e.long_context_on(date(2026, 4, 29))
     assert lc.above_prompt_tokens == 200_000
     assert (lc.rates.input, lc.rates.output) == (D(6), D("22.50"))
+    assert e.window_on(date(2026, 4, 29)) == 1_000_000
+    assert e.long_context_on(date(2026, 4, 30)) is None and e.window_on(date(2026, 4, 30)) == 200_000
 
 
 def test_current_lineup_prices():
@@ -75,20 +87,32 @@ def test_current_lineup_prices():
         D(4), D(20), D(5), D(8), D("0.20"))
     haiku = lookup_price("claude-haiku-5-5")
     assert (haiku.rates.input, haiku.rates.output) == (D("0.10"), D("0.50"))
-    assert haiku.long_context.above_prompt_tokens == 100_000
-    assert (haiku.long_context.rates.input, haiku.long_context.rates.output) == (D("0.50"), D("2.50"))
+    tier = haiku.long_context_on(date(2026, 11, 30))
+    assert tier.above_prompt_tokens == 100_000
+    assert (tier.rates.input, tier.rates.output) == (D("0.50"), D("2.50"))
 
 
-def test_lifecycle_dates():
-    # Anthropic model overview: Sonnet 4.5 deprecated, retires November 30, 2026.
+def test_sonnet_55_cache_read_price_by_date():
+    # Pricing page (2026-10-08): Sonnet 5.5 cache hits $0.10, "0.05x the base input price". Release notes,
+    # October 7, 2026: "lowered the price of prompt cache reads on Claude Sonnet 5.5 from $0.20 USD to $0.10".
+    e = lookup_price("claude-sonnet-5-5")
+    assert e.rates_on(date(2026, 10, 7)).cache_read == D("0.10")
+    assert e.rates_on(date(2026, 10, 6)).cache_read == D("0.20")
+    assert e.rates_on(date(2026, 9, 28)).cache_read == D("0.20")  # launch day
+    assert e.rates_on(date(2026, 10, 6)).input == D(2)  # "all other prices are unchanged"
+
+
+def test_lifecycle_dates_from_anthropics_deprecations_page():
+    # https://platform.claude.com/docs/en/about-claude/model-deprecations (copy 2026-10-08): Sonnet 4.5
+    # deprecated September 30, 2026, retires November 30, 2026, replacement claude-sonnet-5-5; Opus 4.1
+    # deprecated June 5, 2026, retired August 5, 2026, replacement claude-opus-4-8.
     s45 = lookup_price("claude-sonnet-4-5")
-    assert (s45.status, s45.retires_on) == ("deprecated", "2026-11-30")
-    assert "retires on 2026-11-30" in s45.lifecycle_warning()
-    # Pricing page marks Opus 4.1 "retired, except on Bedrock and Google Cloud".
+    assert (s45.deprecated_on, s45.retires_on, s45.replacement) == ("2026-09-30", "2026-11-30", "claude-sonnet-5-5")
     o41 = lookup_price("opus 4.1")
-    warning = o41.lifecycle_warning()
-    assert o41.status == "retired" and "retired" in warning and o41.retired_on in warning
-    assert lookup_price("claude-sonnet-5-5").lifecycle_warning() is None
+    assert (o41.deprecated_on, o41.retires_on, o41.replacement) == ("2026-06-05", "2026-08-05", "claude-opus-4-8")
+    # Opus 4.5's deprecation is reported only by a third party: flagged, not presented as Anthropic's.
+    o45 = lookup_price("opus-4.5")
+    assert o45.retires_on == "2027-01-22" and {"deprecated_on", "retires_on", "replacement"} <= set(o45.unverified)
 
 
 @pytest.mark.parametrize("name", [
@@ -156,7 +180,9 @@ def test_new_model_without_prices_is_refused():
     (_file({"id": "a", "source": "s"}), "as_of"),  # required field missing
     (_file({"id": "a", "source": "s", "as_of": "2026-01-01", "prices_usd_per_mtok": {"input": -1}}), "minimum"),
     (_file({"id": "a", "source": "s", "as_of": "2026-01-01", "prices_usd_per_mtok": {"inptu": 1}}), "inptu"),
-    (_file({"id": "a", "source": "s", "as_of": "2026-01-01", "status": "gone"}), "status"),
+    (_file({"id": "a", "source": "s", "as_of": "2026-01-01", "status": "retired"}), "status is computed"),
+    (_file({"id": "a", "source": "s", "as_of": "2026-01-01", "retired_on": "2026-01-01"}), "use retires_on"),
+    (_file({"id": "a", "source": "s", "as_of": "2026-01-01", "retires_on": "soon"}), "retires_on"),
     (_file({"id": "a", "source": "s", "as_of": "1 Jan"}), "as_of"),
     (json.dumps({"models": []}), "schema_version"),
     (_file({"id": "a", "source": "s", "as_of": "2026-01-01"}, {"id": "a", "source": "s", "as_of": "2026-01-01"}),
@@ -198,11 +224,22 @@ def test_usage_cost_defaults_and_nulls():
 
 
 def test_usage_cost_long_context_judged_on_whole_prompt():
-    # Sonnet 4.5: input 150,000 + cache reads 60,000 = 210,000 > 200,000, so everything bills at the
-    # long-context rates ($6 in, $0.60 read = 0.1 x 6, $22.50 out): 150,000 x 6 + 60,000 x 0.60
-    # + 1,000 x 22.50 = 900,000 + 36,000 + 22,500 = 958,500 → $0.9585.
+    # Sonnet 4.5 on 2026-04-29 (the 1M beta's last day): input 150,000 + cache reads 60,000 = 210,000 > 200,000,
+    # so everything bills at the long-context rates ($6 in, $0.60 read = 0.1 x 6, $22.50 out): 150,000 x 6
+    # + 60,000 x 0.60 + 1,000 x 22.50 = 900,000 + 36,000 + 22,500 = 958,500 → $0.9585.
     usage = {"input_tokens": 150000, "cache_read_input_tokens": 60000, "output_tokens": 1000}
-    assert usage_cost_usd("claude-sonnet-4-5", usage) == D("0.9585")
+    assert usage_cost_usd("claude-sonnet-4-5", usage, date(2026, 4, 29)) == D("0.9585")
+
+
+def test_usage_cost_reads_fast_geo_and_web_search_fields():
+    # Opus 5.5 fast mode $8 / $40 (pricing page), US-only inference x1.1 on every token price (data residency
+    # pricing), web search $10 per 1,000: (1,000 x 8 + 100 x 40) x 1.1 = 12,000 x 1.1 = 13,200 $·tokens/MTok
+    # → $0.0132; + 3 searches x $0.01 = $0.0432.
+    usage = {"input_tokens": 1000, "output_tokens": 100, "speed": "fast", "inference_geo": "us",
+             "server_tool_use": {"web_search_requests": 3}}
+    assert usage_cost_usd("claude-opus-5-5", usage) == D("0.0432")
+    # Standard speed, global: 8,000 → 1,000 x 4 + 100 x 20 = 6,000 → $0.006.
+    assert usage_cost_usd("claude-opus-5-5", {"input_tokens": 1000, "output_tokens": 100}) == D("0.006")
 
 
 def test_usage_cost_batch_tier():
