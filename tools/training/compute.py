@@ -1,13 +1,87 @@
-"""Training compute: 6·N·D FLOPs, Chinchilla-optimal tokens, GPU-hours at an MFU."""
+"""Training compute: 6·N·D FLOPs plus attention, Chinchilla-optimal tokens, throughput and GPU-hours.
+
+FLOPs per token
+- Dense matmuls: forward 2 FLOPs per weight per token, backward 4 (input and weight gradients): 6·N (Kaplan
+  et al. 2020, §2.1). The headline `training_flops` is 6·N·D with N the active parameters, the convention of
+  model cards and papers (Llama 3: 6 × 405e9 × 15.6e12 = 3.8e25). For time we count only weights that are
+  multiplied: the input-embedding lookup does no matmul (an untied table is dropped; a tied one is the LM head).
+- Attention scores: per layer, QKᵀ and A·V each cost 2·T·H·d per token forward, where T is the sequence
+  length, H the query heads and d the head width; training is 3× forward. With d_qk = d_v = Q this is
+  6·T·H·(Q + Q) = 12·L·H·Q·T per token: PaLM (Chowdhery et al. 2022, arXiv 2204.02311) Appendix B, the term
+  torchtitan's MFU also counts. It counts the whole T×T score matrix; causal kernels (FlashAttention) skip
+  about half, so the hardware does roughly half of it. MLA uses its qk (nope + rope) and v widths; sliding
+  window layers see min(T, window) keys.
+- LoRA / QLoRA: frozen weights get no weight gradient, so dense matmuls cost 2·N forward + 2·N for the input
+  gradients = 4·N (adapter matmuls are < 1% at the ranks used); attention backward is unchanged.
+- Full activation checkpointing recomputes the forward: the hardware does 2·N + attention/3 more per token,
+  which model-FLOPs utilisation (MFU) does not credit.
+
+Efficiency
+- MFU is always quoted against the dense BF16 peak, as Llama 3 ("BF16 MFU", arXiv 2407.21783 Table 4),
+  Megatron and torchtitan do. FP8 training does not double it: real FP8 runs report 1.0–1.6× the BF16 run's
+  throughput (torchtitan Float8 +28% on Llama 3.1 8B; DeepSeek-V3's FP8 pre-training ≈ 40% BF16-equivalent
+  MFU on H800), so FP8 multiplies achieved throughput by a speed-up factor, never by the datasheet's 2×.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..errors import InvalidInput
+from ..model.params import ParamCount
+from ..model.shape import ModelShape
 
 # Hoffmann et al. 2022 (arXiv 2203.15556) Table 3, compute-optimal tokens by model size (Approach 1).
 CHINCHILLA_TABLE3 = ((1e9, 20.2e9), (10e9, 205.1e9), (67e9, 1.5e12), (175e9, 3.7e12), (1e12, 21.2e12))
+
+# Hardware FLOPs utilisation (HFU: FLOPs the hardware executes, recompute included, over the dense 16-bit peak)
+# as (low, mid, high), and FP8 throughput relative to the same run in BF16, by training framework. Chosen from
+# the calibration cases of benchmarks/validation/training.jsonl only (see its README); holdout cases never set
+# a constant. A framework without calibration cases falls back to the generic entry of its device kind.
+@dataclass(frozen=True)
+class Efficiency:
+    hfu: tuple[float, float, float]
+    fp8_speedup: tuple[float, float, float]
+    calibrated_on: str
+
+
+# Every number below is printed by benchmarks/validation/calibrate_training.py from the calibration cases: the
+# median implied HFU (or FP8 speed-up) of a framework's cases, band = median × (1 ± w), w = max(0.2, the cases'
+# own spread). Generic entries serve frameworks without calibration cases.
+_CAL = "benchmarks/validation calibration cases"
+EFFICIENCY: dict[str, Efficiency] = {
+    "megatron": Efficiency((0.343, 0.429, 0.514), (1.574, 1.968, 2.361),
+                           f"{_CAL}: Megatron-LM GPT MFU table (BF16); Megatron-Bridge FP8 rows"),
+    "torchtitan": Efficiency((0.24, 0.30, 0.36), (1.166, 1.457, 1.748),
+                             f"{_CAL}: torchtitan Llama 3.1 H100 benchmarks (Dec 2024)"),
+    "torchtune": Efficiency((0.485, 0.61, 0.735), (1.166, 1.457, 1.748),
+                            f"{_CAL}: torchtune README tables; FP8 speed-up as torchtitan (no FP8 case)"),
+    "maxtext": Efficiency((0.529, 0.661, 0.794), (1.0, 1.0, 1.0), f"{_CAL}: MaxText TPU v5p/v5e MFU table"),
+}
+# Generic: the Llama 3 405B calibration case (BF16 MFU 43% on 8,192 H100s) implies HFU 0.413, the same as the
+# median of the model-card GPU-hour calibration cases (0.414). FP8: the median of the calibrated frameworks'
+# speed-ups (1.71), banded by no gain (1.0) and the datasheet ratio (2.0).
+GENERIC = {"gpu": Efficiency((0.331, 0.413, 0.496), (1.0, 1.712, 2.0),
+                             f"{_CAL}: Llama 3 405B MFU, model-card GPU-hours"),
+           "tpu": EFFICIENCY["maxtext"]}
+# MoE training: routing, all-to-all and narrow expert GEMMs cost efficiency the dense model does not pay. The
+# one MoE calibration case with a catalogued device (gpt-oss-120b, Megatron-Bridge, H100 BF16) ran at 0.45× the
+# dense HFU of its framework: the HFU band is multiplied by (0.36, 0.45, 0.54) (one case: ±20%).
+MOE_HFU_FACTOR = (0.36, 0.45, 0.54)
+COMPUTE_FRAMEWORKS = ("megatron", "torchtitan", "torchtune", "maxtext", "hf", "unsloth")
+
+
+def efficiency(framework: str | None, device_kind: str) -> tuple[Efficiency, bool]:
+    """(efficiency, calibrated): the framework's calibrated entry, else the generic one for the device kind."""
+    if framework and framework not in COMPUTE_FRAMEWORKS:
+        raise InvalidInput(f"unknown framework {framework!r}", field="framework", allowed=list(COMPUTE_FRAMEWORKS))
+    if framework in EFFICIENCY:
+        return EFFICIENCY[framework], True
+    return GENERIC["tpu" if device_kind == "tpu" else "gpu"], False
+
+
+METHODS = ("full", "lora", "qlora")
 
 
 def chinchilla_tokens(n_params: float) -> float:
@@ -30,6 +104,85 @@ def chinchilla_tokens(n_params: float) -> float:
 def training_flops(active_params: int, tokens: float) -> float:
     """6·N·D: forward 2 FLOPs per parameter per token, backward 4 (Kaplan et al. 2020, §2.1)."""
     return 6 * active_params * tokens
+
+
+def matmul_params(params: ParamCount, tied: bool) -> int:
+    """Active weights that take part in a matmul: the input-embedding lookup is a gather, not a matmul."""
+    return params.active if tied else params.active - params.embeddings
+
+
+def _attention_keys(shape: ModelShape, seq: int) -> tuple[float, float]:
+    """Keys per query summed over layers: (PaLM count: every key of the T×T matrix, or of the window for sliding
+    layers; hardware: what a causal kernel computes, T/2 on average for full attention)."""
+    counted = hardware = 0.0
+    for kind in shape.kinds:
+        w = shape.sliding_window if kind == "sliding" and shape.sliding_window else seq
+        if w >= seq:
+            counted += seq
+            hardware += seq / 2
+        else:
+            # Query p sees min(p, w) keys: (w(w + 1)/2 + (T − w)·w) / T on average.
+            counted += w
+            hardware += (w * (w + 1) / 2 + (seq - w) * w) / seq
+    return counted, hardware
+
+
+def attention_flops_per_token(shape: ModelShape, seq: int, hardware: bool = False) -> float:
+    """Training FLOPs per token of the attention scores and their weighted sum: PaLM App. B convention (the
+    full T×T matrix, 3× forward), or with hardware=True what a causal kernel actually computes (about half)."""
+    if seq < 1:
+        raise InvalidInput(f"context_tokens must be >= 1, got {seq}", field="context_tokens")
+    if shape.mla is not None:
+        qk, v = shape.mla.qk_nope_head_dim + shape.mla.qk_rope_head_dim, shape.mla.v_head_dim
+    else:
+        qk = v = shape.head_dim
+    keys = _attention_keys(shape, seq)[1 if hardware else 0]
+    return 6 * keys * shape.num_heads * (qk + v)
+
+
+@dataclass(frozen=True)
+class FlopsPerToken:
+    dense: float  # matmul weights: 6·N (full) or 4·N (LoRA)
+    attention: float  # PaLM convention (full score matrix)
+    attention_hardware: float  # causal: what the kernel computes
+    dense_recompute: float  # activation checkpointing re-runs the forward: 2·N
+    attention_recompute: float  # and the attention forward (hardware count / 3)
+
+    @property
+    def model(self) -> float:
+        """Model FLOPs: what MFU credits (PaLM / Megatron / torchtitan convention)."""
+        return self.dense + self.attention
+
+    @property
+    def hardware_dense(self) -> float:
+        return self.dense + self.dense_recompute
+
+    @property
+    def hardware_attention(self) -> float:
+        return self.attention_hardware + self.attention_recompute
+
+    @property
+    def hardware(self) -> float:
+        return self.hardware_dense + self.hardware_attention
+
+
+def flops_per_token(shape: ModelShape, params: ParamCount, seq: int, method: str = "full",
+                    checkpointing: bool = False) -> FlopsPerToken:
+    if method not in METHODS:
+        raise InvalidInput(f"unknown method {method!r}", field="method", allowed=list(METHODS))
+    n = matmul_params(params, shape.tied_embeddings)
+    attn = attention_flops_per_token(shape, seq)
+    attn_hw = attention_flops_per_token(shape, seq, hardware=True)
+    dense = (6 if method == "full" else 4) * n
+    return FlopsPerToken(dense, attn, attn_hw, 2 * n if checkpointing else 0.0,
+                         attn_hw / 3 if checkpointing else 0.0)
+
+
+def tokens_per_second(fpt: FlopsPerToken, peak_tflops: float, hfu: float, fp8_speedup: float = 1.0) -> float:
+    """Per GPU: the dense matmuls run at hfu × peak × fp8_speedup, attention at hfu × peak (FP8 training recipes
+    quantise the Linear layers; FlashAttention stays in BF16)."""
+    rate = hfu * peak_tflops * 1e12
+    return 1 / (fpt.hardware_dense / (rate * fp8_speedup) + fpt.hardware_attention / rate)
 
 
 def gpu_hours(flops: float, peak_tflops: float, mfu: float) -> float:

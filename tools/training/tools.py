@@ -11,8 +11,19 @@ from ..model.resolve import describe, resolve_model
 from ..registry import CliSpec, Tool
 from ..schemas import ARCH_CLI, HIDDEN_OVERHEAD, overhead_bytes, sent_schema, validation_schema
 from ..units import GB, GiB, sizes
-from .compute import CHINCHILLA_TABLE3, chinchilla_tokens, gpu_hours, training_flops
-from .memory import LORA_MODULES, METHODS, OPTIMIZERS, PRECISIONS, training_memory
+from .compute import (
+    CHINCHILLA_TABLE3,
+    COMPUTE_FRAMEWORKS,
+    MOE_HFU_FACTOR,
+    chinchilla_tokens,
+    efficiency,
+    flops_per_token,
+    tokens_per_second,
+    training_flops,
+)
+from .compute import METHODS as COMPUTE_METHODS
+from .frameworks import FRAMEWORKS, LOGIT_BYTES, LOSSES, framework
+from .memory import LORA_MODULES, METHODS, OPTIMIZERS, PRECISIONS, TrainSetup, training_memory
 
 _MODEL_CLI = {"positional": "model", "file_inputs": {"hf_config": "config"}, "flatten": "architecture"}
 _GPU = {"type": "string", "description": "GPU name, e.g. 'h100'."}
@@ -34,35 +45,78 @@ def _targets(inp: dict) -> tuple[str, ...]:
     return LORA_MODULES if "all-linear" in t else tuple(dict.fromkeys(t))
 
 
+def _setup(inp: dict, fw) -> tuple[TrainSetup, list[str]]:
+    """The run described by the input, with every default the framework implies, and what was defaulted."""
+    method = inp.get("method", "full")
+    defaulted = []
+
+    def pick(key: str, default):
+        if key in inp:
+            return inp[key]
+        defaulted.append(f"{key}={default}")
+        return default
+
+    optimizer = pick("optimizer", "adamw_8bit" if method == "qlora" else "adamw")
+    precision = pick("precision", fw.precision)
+    ckpt = pick("gradient_checkpointing", method == "qlora" or fw.offload_checkpoints)
+    offload = pick("activation_offload", fw.offload_checkpoints and ckpt)
+    loss = pick("loss", fw.loss)
+    fused = pick("fused_kernels", fw.fused_kernels)
+    zero, n = inp.get("zero_stage", 0), inp.get("gpu_count", 1)
+    if zero and n == 1:
+        raise InvalidInput("ZeRO shards across GPUs: give gpu_count > 1 with zero_stage", field="zero_stage")
+    if offload and not ckpt:
+        raise InvalidInput("activation_offload moves checkpointed layer inputs to CPU memory: it needs "
+                           "gradient_checkpointing", field="activation_offload")
+    accum = inp.get("gradient_accumulation_steps", 1)
+    in_bwd = inp.get("optimizer_in_backward", False)
+    if in_bwd and accum > 1:
+        raise InvalidInput("optimizer_in_backward steps each parameter during backward, so gradients cannot "
+                           "accumulate over micro-batches", field="optimizer_in_backward")
+    setup = TrainSetup(method=method, optimizer=optimizer, precision=precision, zero_stage=zero, gpus=n,
+                       seq=inp.get("context_tokens", 4096), micro_batch=inp.get("batch_size", 1),
+                       checkpointing=ckpt, offload=offload, loss=loss, lora_rank=inp.get("lora_rank", 16),
+                       lora_targets=_targets(inp), grad_accumulation=accum, optimizer_in_backward=in_bwd,
+                       fused_kernels=fused)
+    return setup, defaulted
+
+
 def _training_memory(inp: dict) -> dict:
     m = resolve_model(inp)
     shape, params = m.shape, parameter_count(m.shape)
-    method = inp.get("method", "full")
-    optimizer = inp.get("optimizer", "adamw_8bit" if method == "qlora" else "adamw")
-    precision, zero, n = inp.get("precision", "mixed_bf16"), inp.get("zero_stage", 0), inp.get("gpu_count", 1)
-    seq, mb = inp.get("context_tokens", 4096), inp.get("batch_size", 1)
-    ckpt = inp.get("gradient_checkpointing", method == "qlora")
-    if zero and n == 1:
-        raise InvalidInput("ZeRO shards across GPUs: give gpu_count > 1 with zero_stage", field="zero_stage")
-    overhead = overhead_bytes(inp)
-    mem, warnings = training_memory(shape, params, method=method, optimizer=optimizer, precision=precision,
-                                    zero_stage=zero, gpus=n, seq=seq, micro_batch=mb, checkpointing=ckpt,
-                                    lora_rank=inp.get("lora_rank", 16), lora_targets=_targets(inp),
-                                    overhead=overhead)
-    s, a = mem.states, mem.activations
-    items = {"weights": sizes(s.weights), "gradients": sizes(s.gradients), "optimizer_states": sizes(s.optimizer),
-             "activations": sizes(a.layers), "logits": sizes(a.logits)}
+    fw = framework(inp.get("framework"))
+    setup, defaulted = _setup(inp, fw)
+    mem, warnings = training_memory(shape, params, setup, fw, overhead=overhead_bytes(inp))
+    s = mem.states
+    items = {"weights": sizes(s.weights), "gradients": sizes(mem.gradients), "optimizer_states": sizes(s.optimizer),
+             "activations": sizes(mem.layer_activations), "logits": sizes(mem.logits)}
     if mem.zero3_gather:
         items["zero3_gather_buffer"] = sizes(mem.zero3_gather)
-    items["runtime_overhead"] = sizes(mem.overhead)
-    out = {"model": describe(m), "method": method, "optimizer": optimizer, "precision": precision,
-           "zero_stage": zero, "gpu_count": n, "seq_tokens": seq, "micro_batch": mb,
-           "gradient_checkpointing": ckpt, "total_params": params.total, "trainable_params": s.trainable_params,
-           "per_gpu": items, "total_bytes": mem.total, "total_gb": round(mem.total / GB, 3),
-           "total_gib": round(mem.total / GiB, 3)}
-    if method != "full":
-        out["lora"] = {"rank": inp.get("lora_rank", 16), "targets": list(_targets(inp)),
-                       "frozen_base_format": mem.frozen_format}
+    if mem.dequant_buffer:
+        items["qlora_dequant_buffer"] = sizes(mem.dequant_buffer)
+    if "overhead_gib" in inp:
+        items["runtime_overhead"] = sizes(mem.cuda_context)
+    else:
+        items["allocator_reserve"] = sizes(mem.allocator_reserve)
+        items["cuda_context"] = sizes(mem.cuda_context)
+        if mem.nccl:
+            items["nccl_buffers"] = sizes(mem.nccl)
+    out = {"model": describe(m), "framework": fw.name, "method": setup.method, "optimizer": setup.optimizer,
+           "precision": setup.precision, "loss": setup.loss, "zero_stage": setup.zero_stage,
+           "gpu_count": setup.gpus, "seq_tokens": setup.seq, "micro_batch": setup.micro_batch,
+           "gradient_checkpointing": setup.checkpointing, "activation_offload": setup.offload,
+           "total_params": params.total, "trainable_params": s.trainable_params, "per_gpu": items,
+           "peak": {"phase": mem.peak_phase, "backward_start": sizes(mem.backward_start),
+                    "optimizer_step": sizes(mem.optimizer_step)},
+           "peak_allocated_bytes": mem.peak_allocated, "peak_allocated_gib": round(mem.peak_allocated / GiB, 3),
+           "peak_reserved_bytes": mem.peak_reserved, "peak_reserved_gib": round(mem.peak_reserved / GiB, 3),
+           "total_bytes": mem.total, "total_gb": round(mem.total / GB, 3), "total_gib": round(mem.total / GiB, 3),
+           "band_gib": {"allocated": mem.allocated_band.as_gib(), "reserved": mem.reserved_band.as_gib(),
+                        "total": mem.total_band.as_gib()}}
+    if setup.method != "full":
+        out["lora"] = {"rank": setup.lora_rank, "targets": list(setup.lora_targets),
+                       "frozen_base_format": mem.frozen_format,
+                       "adapter_dtype": "fp32" if fw.adapter_bytes == 4 else "bf16"}
     if inp.get("gpu"):
         g = gpu_catalog.lookup(inp["gpu"])
         out["gpu"] = g.id
@@ -71,39 +125,66 @@ def _training_memory(inp: dict) -> dict:
         if not out["fits"]:
             warnings.append(f"does not fit on {g.id} ({g.usable_gib} GiB usable): try gradient checkpointing, a "
                             "smaller micro-batch, ZeRO-3 over more GPUs, LoRA or QLoRA")
-    out["assumptions"] = _memory_assumptions(method, precision, optimizer, zero, ckpt)
+        elif mem.total_band.high > g.usable_bytes:
+            warnings.append(f"fits on {g.id} at the mid estimate but not at the high end of the band "
+                            f"({mem.total_band.high / GiB:.1f} GiB): little headroom")
+    out["assumptions"] = _memory_assumptions(fw, setup, mem, defaulted, "overhead_gib" in inp)
     if warnings:
         out["warnings"] = warnings
     return out
 
 
-def _memory_assumptions(method: str, precision: str, optimizer: str, zero: int, ckpt: bool) -> list[str]:
-    a = ["model states per ZeRO paper (arXiv 1910.02054): mixed-precision Adam = 2 + 2 + 12 bytes/param; "
-         f"precision {precision}, optimizer {optimizer}" + (f", ZeRO-{zero} shards states over the GPUs" if zero
-                                                            else ""),
+def _memory_assumptions(fw, s: TrainSetup, mem, defaulted: list[str], flat_overhead: bool) -> list[str]:
+    a = [f"framework {fw.name}: {fw.source}" + (f"; defaults used: {', '.join(defaulted)}" if defaulted else ""),
+         "model states per ZeRO paper (arXiv 1910.02054): mixed-precision Adam = 2 + 2 + 12 bytes/param, pure bf16 "
+         f"= 2 + 2 + 4; precision {s.precision}, optimizer {s.optimizer}"
+         + (f", ZeRO-{s.zero_stage} shards states over the GPUs" if s.zero_stage else ""),
          "activations per layer per token (16-bit, FlashAttention, no dropout): Korthikanti et al. 2022 "
          "(arXiv 2205.05198) generalised to GQA and gated MLPs = 2 x (4h + attention widths + MLP intermediates) "
-         "+ 4 bytes x heads; MHA with 4h MLP gives their 34sbh minus dropout masks",
-         "logits: micro_batch x seq x vocab x 8 bytes (fp32 logits + fp32 gradient); fused/chunked "
-         "cross-entropy (e.g. Liger) removes most of this",
-         "data parallel only (no tensor/pipeline parallelism); runtime overhead 1 GiB + 1.79 GiB NCCL with >1 GPU"]
-    if ckpt:
-        a.append("gradient checkpointing: every layer keeps its 16-bit input, one layer is recomputed at a time")
-    if method != "full":
-        a.append("LoRA adapters trained in fp32 (PEFT default); base frozen in "
-                 + ("NF4 with double quantisation (QLoRA)" if method == "qlora" else "16-bit"))
+         f"+ 4 bytes x heads, x {mem.activation_factor:g} for "
+         + ("fused kernels / torch.compile" if s.fused_kernels else "eager PyTorch intermediates"),
+         f"logits: micro_batch x seq x vocab x {LOGIT_BYTES[s.loss][1]:g} bytes ({s.loss} cross-entropy; band "
+         f"{LOGIT_BYTES[s.loss][0]:g}-{LOGIT_BYTES[s.loss][2]:g})",
+         f"peak = the larger of backward start (weights + optimizer states + activations + logits) and the "
+         f"optimizer step (weights + optimizer states + gradients): here {mem.peak_phase.replace('_', ' ')}",
+         "data parallel only (no tensor/pipeline parallelism)"]
+    if flat_overhead:
+        a.append("runtime overhead: the overhead_gib given, in place of allocator reserve, CUDA context and NCCL")
+    else:
+        a.append("CUDA context 0.27-1.25 GiB (PyTorch #86509 lazy vs eager loading), allocator reserve 0-12% of "
+                 "allocated (caching allocator slack), NCCL 1-2.5 GiB with >1 GPU; peak_allocated is what "
+                 "torch.cuda.max_memory_allocated reports, peak_reserved max_memory_reserved, total what the "
+                 "device must hold")
+    if s.checkpointing:
+        a.append("gradient checkpointing: every layer keeps its 16-bit input, one layer is recomputed at a time"
+                 + ("; inputs offloaded to CPU memory, 2 on the GPU at a time" if s.offload else ""))
+    if s.method != "full":
+        a.append(f"LoRA adapters trained in {'fp32' if fw.adapter_bytes == 4 else 'bf16'}; base frozen in "
+                 + ("NF4 with double quantisation (QLoRA), dequantised per matmul into a 16-bit buffer"
+                    if s.method == "qlora" else "16-bit"))
+    if s.optimizer_in_backward:
+        a.append("optimizer step fused into backward: gradients freed parameter by parameter")
     return a
 
 
 _TRAIN_PROPS = {
+    "framework": {"enum": list(FRAMEWORKS), "description": "Sets defaults for loss, precision, adapters, "
+                  "offload (default hf = transformers Trainer/PEFT)."},
     "method": {"enum": list(METHODS), "description": "Default full."},
     "optimizer": {"enum": list(OPTIMIZERS), "description": "Default adamw (qlora: adamw_8bit)."},
-    "precision": {"enum": list(PRECISIONS)},
+    "precision": {"enum": list(PRECISIONS), "description": "mixed_bf16 (fp32 master) or bf16 (all 16-bit)."},
+    "loss": {"enum": list(LOSSES), "description": "Cross-entropy: full fp32 logits, chunked (torchtune) or fused "
+             "(Liger/Unsloth). Default by framework."},
     "zero_stage": {"type": "integer", "minimum": 0, "maximum": 3},
     "gpu_count": _COUNT,
     "context_tokens": {"type": "integer", "minimum": 1, "description": "Sequence length (default 4096)."},
     "batch_size": {"type": "integer", "minimum": 1, "description": "Micro-batch per GPU."},
     "gradient_checkpointing": {"type": "boolean"},
+    "activation_offload": {"type": "boolean", "description": "Checkpointed activations in CPU memory."},
+    "fused_kernels": {"type": "boolean", "description": "torch.compile or fused norm/RoPE/SwiGLU kernels "
+                      "(fewer saved intermediates). Default by framework."},
+    "gradient_accumulation_steps": {"type": "integer", "minimum": 1},
+    "optimizer_in_backward": {"type": "boolean"},
     "lora_rank": {"type": "integer", "minimum": 1, "description": "Default 16."},
     "lora_targets": {"type": "array", "items": {"enum": [*LORA_MODULES, "all-linear"]},
                      "description": "Default all-linear."},
@@ -112,8 +193,9 @@ _TRAIN_PROPS = {
 
 TRAINING_MEMORY = Tool(
     name="training_memory",
-    description=("Training memory per GPU, itemised: full, LoRA or QLoRA; AdamW, 8-bit Adam or SGD; ZeRO 0-3; "
-                 "gradient checkpointing. With gpu: fits and headroom."),
+    description=("Training memory per GPU, itemised, with a low-high band: full, LoRA or QLoRA; AdamW, 8-bit "
+                 "Adam or SGD; ZeRO 0-3; checkpointing/offload; loss and defaults by framework (hf, torchtune, "
+                 "unsloth). With gpu: fits and headroom."),
     input_schema=sent_schema(_TRAIN_PROPS),
     validation_schema=validation_schema({**_TRAIN_PROPS, **HIDDEN_OVERHEAD}),
     func=_training_memory,
@@ -125,43 +207,106 @@ TRAINING_MEMORY = Tool(
 
 # -- training_compute ------------------------------------------------------------------------------------
 
+_COVERS = ("steady-state training on these tokens only. Published GPU-hour totals often cover more: the Llama 3.1 "
+           "model card gives 'the total GPU time required for training each model' without itemising stages; "
+           "DeepSeek-V3 itemises 2,664K pre-training + 119K context extension + 5K post-training H800 hours "
+           "(arXiv 2412.19437). Compare like with like")
+
+
+def _peak16(g) -> float:
+    peak = g.tflops.get("bf16") or g.tflops.get("fp16")
+    if not peak:
+        raise InvalidInput(f"{g.name} has no 16-bit tensor throughput in the catalog", field="gpu")
+    return peak
+
+
 def _training_compute(inp: dict) -> dict:
     m = resolve_model(inp)
-    params = parameter_count(m.shape)
+    shape, params = m.shape, parameter_count(m.shape)
     n = params.active
     chin = chinchilla_tokens(n)
     tokens = inp.get("training_tokens") or chin
     g = gpu_catalog.lookup(inp.get("gpu", "h100-sxm"))
     fmt = inp.get("precision", "bf16")
-    peak = g.tflops.get(fmt) or (g.tflops.get("fp16") if fmt == "bf16" else None)
-    if not peak:
-        raise InvalidInput(f"{g.name} has no {fmt} tensor cores", field="precision",
+    peak = _peak16(g)
+    if fmt == "fp8" and not g.tflops.get("fp8"):
+        raise InvalidInput(f"{g.name} has no fp8 tensor cores", field="precision",
                            allowed=[f for f in ("bf16", "fp8") if g.tflops.get(f)])
     if "mfu" in inp and "achieved_tflops_per_gpu" in inp:
         raise InvalidInput("give mfu or achieved_tflops_per_gpu, not both", field="mfu")
-    mfu = inp["achieved_tflops_per_gpu"] / peak if "achieved_tflops_per_gpu" in inp else inp.get("mfu", 0.40)
-    flops = training_flops(n, tokens)
-    hours = gpu_hours(flops, peak, mfu)
+    seq = inp.get("context_tokens", 4096)
+    method = inp.get("method", "full")
+    ckpt = inp.get("gradient_checkpointing", False)
+    fpt = flops_per_token(shape, params, seq, method, ckpt)
+    if "achieved_tflops_per_gpu" in inp or "mfu" in inp:
+        given = inp["achieved_tflops_per_gpu"] / peak if "achieved_tflops_per_gpu" in inp else inp["mfu"]
+        tps = (given * peak * 1e12 / fpt.model,) * 3
+        basis = ("achieved_tflops_per_gpu given (model FLOP/s)" if "achieved_tflops_per_gpu" in inp
+                 else "mfu given")
+    else:
+        eff, calibrated = efficiency(inp.get("framework"), g.kind)
+        speed = eff.fp8_speedup if fmt == "fp8" else (1.0, 1.0, 1.0)
+        hfu = eff.hfu if shape.moe is None else tuple(eff.hfu[i] * MOE_HFU_FACTOR[i] for i in range(3))
+        tps = tuple(tokens_per_second(fpt, peak, hfu[i], speed[i]) for i in range(3))
+        fw = inp.get("framework") or "any framework"
+        basis = (f"hardware FLOPs utilisation {eff.hfu[1]:.0%} ({eff.hfu[0]:.0%}-{eff.hfu[2]:.0%}) of the dense "
+                 f"16-bit peak for {fw} on a {g.kind}" + (f", x {speed[1]:g} ({speed[0]:g}-{speed[2]:g}) for FP8"
+                                                          if fmt == "fp8" else "")
+                 + (f"; calibrated on {eff.calibrated_on}" if calibrated else
+                    f"; uncalibrated for {fw}: generic default ({eff.calibrated_on})")
+                 + ("; MoE: x 0.45 (0.36-0.54) for routing and expert dispatch" if shape.moe is not None else ""))
+    mfus = [t * fpt.model / (peak * 1e12) for t in tps]
+    mfu = mfus[1]
+    total = fpt.model * tokens
+    hours = [tokens / t / 3600 for t in tps]  # hours[0] from the lowest throughput
     out = {"model": describe(m), "params_used": n, "params_used_billions": round(n / 1e9, 3),
            "training_tokens": int(tokens), "tokens_per_param": round(tokens / n, 2),
-           "chinchilla_optimal_tokens": int(chin), "training_flops": _r(flops),
-           "training_flops_text": f"{flops:.3g} FLOPs", "gpu": g.provenance(),
-           "precision": fmt, "peak_tflops_per_gpu": peak, "mfu": round(mfu, 4),
-           "achieved_tflops_per_gpu": round(peak * mfu, 1), "gpu_hours": _r(hours)}
+           "chinchilla_optimal_tokens": int(chin), "training_flops": _r(training_flops(n, tokens)),
+           "training_flops_text": f"{training_flops(n, tokens):.3g} FLOPs (6·N·D)",
+           "attention_flops": _r(fpt.attention * tokens), "total_flops": _r(total),
+           "total_flops_text": f"{total:.3g} FLOPs (matmul weights + attention)",
+           "flops_per_token": {"dense": _r(fpt.dense), "attention": _r(fpt.attention),
+                               "attention_causal_hardware": _r(fpt.attention_hardware),
+                               "recompute": _r(fpt.dense_recompute + fpt.attention_recompute),
+                               "model": _r(fpt.model), "hardware": _r(fpt.hardware)},
+           "context_tokens": seq, "method": method, "gradient_checkpointing": ckpt,
+           "gpu": g.provenance(), "precision": fmt, "peak_tflops_per_gpu": peak, "mfu": round(mfu, 4),
+           "mfu_band": {"low": round(mfus[0], 4), "mid": round(mfu, 4), "high": round(mfus[2], 4)},
+           "achieved_tflops_per_gpu": round(mfu * peak, 1),
+           "achieved_tflops_band": {"low": round(mfus[0] * peak, 1), "mid": round(mfu * peak, 1),
+                                    "high": round(mfus[2] * peak, 1)},
+           "tokens_per_second_per_gpu": {"low": _r(tps[0]), "mid": _r(tps[1]), "high": _r(tps[2])},
+           "gpu_hours": _r(hours[1]), "gpu_hours_band": {"low": _r(hours[2]), "mid": _r(hours[1]),
+                                                         "high": _r(hours[0])},
+           "gpu_hours_cover": _COVERS}
+    if fmt == "fp8":
+        out["mfu_vs_fp8_peak"] = round(mfu * peak / g.tflops["fp8"], 4)
     if inp.get("gpu_count"):
         out["gpu_count"] = inp["gpu_count"]
-        out["days"] = _r(hours / inp["gpu_count"] / 24)
+        out["days"] = _r(hours[1] / inp["gpu_count"] / 24)
     price = inp.get("usd_per_gpu_hour") or (g.price.usd_per_hour if g.price else None)
     if price:
         out["usd_per_gpu_hour"] = price
-        out["cost_usd"] = _r(hours * price)
-    a = ["FLOPs = 6 x N x D (Kaplan et al. 2020): N = active params per token (all params for dense models), "
-         "attention FLOPs excluded (a few % at typical context)",
+        out["cost_usd"] = _r(hours[1] * price)
+    a = [f"training_flops = 6 x N x D (Kaplan et al. 2020), N = active params; time uses matmul weights "
+         f"({'tied table counted once as LM head' if shape.tied_embeddings else 'input embedding lookup excluded'})"
+         + (" x 4 instead of 6 for LoRA (no weight gradients on frozen weights)" if method != "full" else ""),
+         f"attention = 12 x layers x heads x head_dim x seq per token at seq {seq} (PaLM arXiv 2204.02311 App. B; "
+         "counts the full score matrix, causal kernels do about half), reported separately",
          "Chinchilla-optimal tokens: log-log interpolation of Hoffmann et al. 2022 Table 3 ("
          + ", ".join(f"{p / 1e9:g}B->{t / 1e9:g}B" for p, t in CHINCHILLA_TABLE3) + "), ~20 tokens/param",
-         f"MFU {mfu:.0%} of dense {fmt} peak (Llama 3 405B reached 38-43% on H100, arXiv 2407.21783 Table 4)"]
+         f"MFU against the dense 16-bit peak ({peak} TFLOP/s), as Llama 3 reports BF16 MFU 38-43% on H100 "
+         f"(arXiv 2407.21783 Table 4); {basis}",
+         "GPU-hours: " + _COVERS]
+    if fmt == "fp8":
+        a.append("FP8: MFU stays quoted against the BF16 peak; FP8 runs report 1.0-1.6x their BF16 throughput, "
+                 "not the datasheet's 2x (give achieved_tflops_per_gpu from a real run to override)")
+    if ckpt:
+        a.append("gradient checkpointing: the forward is recomputed (hardware FLOPs above model FLOPs)")
     if "training_tokens" not in inp:
         a.insert(1, "training_tokens not given: Chinchilla-optimal used")
+    if "context_tokens" not in inp:
+        a.insert(1, "context_tokens not given: 4096 used for the attention term")
     if price and "usd_per_gpu_hour" not in inp:
         a.append(f"price {price} $/GPU-hour: {g.price.provider}, {g.price.as_of} (volatile)")
     out["assumptions"] = a
@@ -169,23 +314,30 @@ def _training_compute(inp: dict) -> dict:
 
 
 _COMPUTE_PROPS = {
+    "framework": {"enum": list(COMPUTE_FRAMEWORKS), "description": "Sets the default efficiency (calibrated "
+                  "per framework; default: generic)."},
     "training_tokens": {"type": "number", "exclusiveMinimum": 0, "description": "Default Chinchilla-optimal."},
+    "context_tokens": {"type": "integer", "minimum": 1, "description": "Sequence length (default 4096)."},
+    "method": {"enum": list(COMPUTE_METHODS), "description": "Default full."},
+    "gradient_checkpointing": {"type": "boolean"},
     "gpu": {"type": "string", "description": "Default h100."}, "gpu_count": _COUNT,
-    "mfu": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "description": "Default 0.40."},
-    "achieved_tflops_per_gpu": {"type": "number", "exclusiveMinimum": 0},
+    "mfu": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
+            "description": "Against the dense BF16 peak, also for FP8 runs. Default from calibration."},
+    "achieved_tflops_per_gpu": {"type": "number", "exclusiveMinimum": 0, "description": "Model FLOP/s per GPU."},
     "precision": {"enum": ["bf16", "fp8"]},
     "usd_per_gpu_hour": {"type": "number", "exclusiveMinimum": 0},
 }
 
 TRAINING_COMPUTE = Tool(
     name="training_compute",
-    description=("Pre-training compute: FLOPs = 6·N·D (active params for MoE), Chinchilla-optimal tokens, "
-                 "GPU-hours at an MFU, days on gpu_count GPUs, and cost at $/GPU-hour."),
+    description=("Training compute: FLOPs = 6·N·D (active params for MoE) plus attention, Chinchilla-optimal "
+                 "tokens, tokens/s per GPU and GPU-hours with a band, days on gpu_count GPUs, cost."),
     input_schema=sent_schema(_COMPUTE_PROPS),
     validation_schema=validation_schema(_COMPUTE_PROPS),
     func=_training_compute,
     cli=CliSpec(command="train-compute", help="Training FLOPs, GPU-hours, days and cost.",
-                rename={**ARCH_CLI, "training_tokens": "tokens", "gpu_count": "gpus"}, **_MODEL_CLI),
+                rename={**ARCH_CLI, "training_tokens": "tokens", "gpu_count": "gpus", "context_tokens": "seq",
+                        "gradient_checkpointing": "checkpointing"}, **_MODEL_CLI),
 )
 
 TOOLS = (TRAINING_MEMORY, TRAINING_COMPUTE)
