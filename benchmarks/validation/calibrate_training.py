@@ -1,0 +1,130 @@
+"""Constants of tools/training implied by the CALIBRATION cases of training.jsonl (holdout cases are never read).
+
+Prints, per training framework, the hardware FLOPs utilisation (HFU) each BF16 calibration case implies, the FP8
+speed-up each FP8 case implies given that framework's median HFU, the MoE factor, and the memory factors. The
+constants in tools/training/compute.py and frameworks.py quote these medians; re-run after adding cases.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from training_eval import DATASET, load  # noqa: E402
+
+
+def implied_throughput(rec: dict):
+    from modelmath.tools.errors import UnknownName
+    from modelmath.tools.hardware import gpus
+    from modelmath.tools.model.params import parameter_count
+    from modelmath.tools.model.resolve import resolve_model
+    from modelmath.tools.training.compute import flops_per_token
+
+    inp = rec["predict"]["input"]
+    try:
+        g = gpus.lookup(inp.get("gpu", "h100-sxm"))
+    except UnknownName:
+        return None
+    shape = resolve_model(inp).shape
+    fpt = flops_per_token(shape, parameter_count(shape), inp.get("context_tokens", 4096), inp.get("method", "full"),
+                          inp.get("gradient_checkpointing", False))
+    peak = (g.tflops.get("bf16") or g.tflops.get("fp16")) * 1e12
+    out, m = rec["predict"]["output"], rec["predict"]["measured"]
+    tps = {"mfu": m * peak / fpt.model, "achieved_tflops_per_gpu": m * 1e12 / fpt.model,
+           "gpu_hours": inp.get("training_tokens", 0) / (m * 3600)}.get(out, m)
+    return fpt, peak, tps, shape.moe is not None, g.kind
+
+
+def band(values: list[float]) -> tuple[float, float, float]:
+    """(low, mid, high): the median, widened by at least ±20% or by the calibration cases' own spread."""
+    mid = statistics.median(values)
+    w = max(0.2, *(abs(v / mid - 1) for v in values))
+    return round(mid * (1 - w), 3), round(mid, 3), round(mid * (1 + w), 3)
+
+
+def implied_activation_factor(rec: dict) -> str:
+    """Factor on the counted layer activations that would make this memory case exact (only meaningful when the
+    peak is at backward start): run with every activation factor at 1, then solve."""
+    import dataclasses
+
+    from modelmath.tools.registry import run_tool
+    from modelmath.tools.training import frameworks
+
+    saved = (frameworks.EAGER_ACTIVATION_FACTOR, dict(frameworks.FRAMEWORKS))
+    frameworks.EAGER_ACTIVATION_FACTOR = (1.0, 1.0, 1.0)
+    for k, f in saved[1].items():
+        frameworks.FRAMEWORKS[k] = dataclasses.replace(f, fused_factor=(1.0, 1.0, 1.0))
+    try:
+        out = run_tool("training_memory", rec["predict"]["input"]).result
+    finally:
+        frameworks.EAGER_ACTIVATION_FACTOR = saved[0]
+        frameworks.FRAMEWORKS.update(saved[1])
+    field = rec["predict"]["output"]
+    acts = out["per_gpu"]["activations"]["gib"]
+    if out["peak"]["phase"] != "backward_start" or not acts:
+        return f"peak at {out['peak']['phase']}: no activation information"
+    f = 1 + (rec["predict"]["measured"] - out[field]) / acts
+    kind = "fused" if rec["predict"]["input"].get("fused_kernels", out["framework"] == "unsloth") else "eager"
+    return f"framework {out['framework']}, {kind} kernels: implied activation factor {f:.2f}"
+
+
+def main() -> int:
+    cal = [r for r in load(DATASET) if r["scored"] and r["role"] == "calibration"]
+    print("memory calibration cases:")
+    for r in cal:
+        if r["category"] == "training_memory":
+            print(f"  {r['id']}: {implied_activation_factor(r)}")
+    print("throughput and compute calibration cases:")
+    hfu, fp8, moe, hours = defaultdict(list), [], [], []
+    for r in cal:
+        if r["category"] == "training_memory":
+            continue
+        got = implied_throughput(r)
+        if got is None:
+            print(f"  {r['id']}: device not in catalog, skipped")
+            continue
+        fpt, peak, tps, is_moe, kind = got
+        fw = r["predict"]["input"].get("framework") or f"generic-{kind}"
+        h = tps * fpt.hardware / peak
+        line = f"  {r['id']}: framework {fw}, implied HFU {h:.3f} (model-FLOPs MFU {tps * fpt.model / peak:.3f})"
+        if r["category"] == "training_compute":
+            hours.append(h)
+        elif is_moe:
+            moe.append((fw, r, fpt, peak, tps))
+        elif r["predict"]["input"].get("precision") == "fp8":
+            fp8.append((fw, r, fpt, peak, tps))
+        else:
+            hfu[fw].append(h)
+        print(line)
+    med = {fw: statistics.median(v) for fw, v in hfu.items()}
+    print("\nBF16 HFU per framework: median and band (mid x (1 +- w), w = max(0.2, calibration spread)):")
+    for fw, v in hfu.items():
+        print(f"  {fw}: {band(v)}")
+    sp = defaultdict(list)
+    for fw, r, fpt, peak, tps in fp8:
+        h = med.get(fw, med.get("generic-gpu"))
+        if fpt.hardware_dense < fpt.hardware_attention:
+            # The speed-up acts on the dense part only; solved where attention dominates it divides by a small
+            # difference and measures attention efficiency (e.g. context parallelism) instead.
+            print(f"  {r['id']}: attention above half the hardware FLOPs, not used for the FP8 speed-up")
+            continue
+        s = fpt.hardware_dense / (h * peak / tps - fpt.hardware_attention)
+        sp[fw].append(s)
+        print(f"  {r['id']}: FP8 speed-up over {fw} BF16 HFU {h:.3f}: {s:.2f}")
+    print("FP8 speed-up per framework (median, band as above):", {k: band(v) for k, v in sp.items()})
+    if sp:
+        across = statistics.median(statistics.median(v) for v in sp.values())
+        print(f"  across frameworks (median of medians): {across:.3f}")
+    for fw, r, fpt, peak, tps in moe:
+        h = med.get(fw, med.get("generic-gpu"))
+        print(f"  {r['id']}: MoE implied HFU / dense {fw} HFU = {tps * fpt.hardware / peak / h:.2f}")
+    if hours:
+        print(f"whole-run GPU-hours cases: implied HFU median {statistics.median(hours):.3f} ({len(hours)} cases)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
