@@ -23,7 +23,7 @@ def implied_throughput(rec: dict):
     from modelmath.tools.model.resolve import resolve_model
     from modelmath.tools.training.compute import flops_per_token
 
-    inp = rec["predict"]["input"]
+    inp = rec["inputs"]["args"]
     try:
         g = gpus.lookup(inp.get("gpu", "h100-sxm"))
     except UnknownName:
@@ -32,7 +32,7 @@ def implied_throughput(rec: dict):
     fpt = flops_per_token(shape, parameter_count(shape), inp.get("context_tokens", 4096), inp.get("method", "full"),
                           inp.get("gradient_checkpointing", False))
     peak = (g.tflops.get("bf16") or g.tflops.get("fp16")) * 1e12
-    out, m = rec["predict"]["output"], rec["predict"]["measured"]
+    out, m = rec["inputs"]["output"], rec["target"]["value"]
     tps = {"mfu": m * peak / fpt.model, "achieved_tflops_per_gpu": m * 1e12 / fpt.model,
            "gpu_hours": inp.get("training_tokens", 0) / (m * 3600)}.get(out, m)
     return fpt, peak, tps, shape.moe is not None, g.kind
@@ -58,43 +58,66 @@ def implied_activation_factor(rec: dict) -> str:
     for k, f in saved[1].items():
         frameworks.FRAMEWORKS[k] = dataclasses.replace(f, fused_factor=(1.0, 1.0, 1.0))
     try:
-        out = run_tool("training_memory", rec["predict"]["input"]).result
+        out = run_tool("training_memory", rec["inputs"]["args"]).result
     finally:
         frameworks.EAGER_ACTIVATION_FACTOR = saved[0]
         frameworks.FRAMEWORKS.update(saved[1])
-    field = rec["predict"]["output"]
+    field = rec["inputs"]["output"]
     acts = out["per_gpu"]["activations"]["gib"]
     if out["peak"]["phase"] != "backward_start" or not acts:
         return f"peak at {out['peak']['phase']}: no activation information"
-    f = 1 + (rec["predict"]["measured"] - out[field]) / acts
-    kind = "fused" if rec["predict"]["input"].get("fused_kernels", out["framework"] == "unsloth") else "eager"
+    f = 1 + (rec["target"]["value"] - out[field]) / acts
+    kind = "fused" if rec["inputs"]["args"].get("fused_kernels", out["framework"] == "unsloth") else "eager"
     return f"framework {out['framework']}, {kind} kernels: implied activation factor {f:.2f}"
 
 
+def implied_logit_bytes(rec: dict) -> float | None:
+    """Bytes per (token x vocabulary entry) the chunked loss would have to hold for this case to be exact, with
+    the activation factors as set; None when the peak is not at backward start or the loss is not chunked."""
+    from modelmath.tools.registry import run_tool
+
+    out = run_tool("training_memory", rec["inputs"]["args"]).result
+    if out["loss"] != "chunked" or out["peak"]["phase"] != "backward_start":
+        return None
+    entries = out["seq_tokens"] * out["micro_batch"] * 128_256 if "llama" in rec["inputs"]["args"]["model"] else None
+    if entries is None:
+        return None
+    logits = out["per_gpu"]["logits"]["bytes"]
+    rest = out[rec["inputs"]["output"]] * 2**30 - logits
+    return (rec["target"]["value"] * 2**30 - rest) / entries
+
+
 def main() -> int:
-    cal = [r for r in load(DATASET) if r["scored"] and r["role"] == "calibration"]
+    cal = [r for r in load(DATASET) if not r.get("excluded") and r["role"] == "calibration"]
     print("memory calibration cases:")
+    chunked = []
     for r in cal:
         if r["category"] == "training_memory":
             print(f"  {r['id']}: {implied_activation_factor(r)}")
+            b = implied_logit_bytes(r)
+            if b is not None:
+                chunked.append(b)
+                print(f"    chunked loss: implied {b:.2f} bytes per token x vocabulary entry")
+    if chunked:
+        print(f"chunked-loss bytes per entry, median of calibration cases: {statistics.median(chunked):.2f}")
     print("throughput and compute calibration cases:")
     hfu, fp8, moe, hours = defaultdict(list), [], [], []
     for r in cal:
-        if r["category"] == "training_memory":
+        if r["category"] == "training_memory" or r["inputs"]["output"] == "training_flops":
             continue
         got = implied_throughput(r)
         if got is None:
             print(f"  {r['id']}: device not in catalog, skipped")
             continue
         fpt, peak, tps, is_moe, kind = got
-        fw = r["predict"]["input"].get("framework") or f"generic-{kind}"
+        fw = r["inputs"]["args"].get("framework") or f"generic-{kind}"
         h = tps * fpt.hardware / peak
         line = f"  {r['id']}: framework {fw}, implied HFU {h:.3f} (model-FLOPs MFU {tps * fpt.model / peak:.3f})"
         if r["category"] == "training_compute":
             hours.append(h)
         elif is_moe:
             moe.append((fw, r, fpt, peak, tps))
-        elif r["predict"]["input"].get("precision") == "fp8":
+        elif r["inputs"]["args"].get("precision") == "fp8":
             fp8.append((fw, r, fpt, peak, tps))
         else:
             hfu[fw].append(h)
@@ -118,9 +141,17 @@ def main() -> int:
     if sp:
         across = statistics.median(statistics.median(v) for v in sp.values())
         print(f"  across frameworks (median of medians): {across:.3f}")
+    from modelmath.tools.training.compute import tokens_per_second
+
+    moe_f = []
     for fw, r, fpt, peak, tps in moe:
         h = med.get(fw, med.get("generic-gpu"))
-        print(f"  {r['id']}: MoE implied HFU / dense {fw} HFU = {tps * fpt.hardware / peak / h:.2f}")
+        fp8_mid = statistics.median(sp[fw]) if r["inputs"]["args"].get("precision") == "fp8" and sp.get(fw) else 1.0
+        f = tps / tokens_per_second(fpt, peak / 1e12, h, fp8_mid)
+        moe_f.append(f)
+        print(f"  {r['id']}: MoE throughput / dense {fw} prediction (HFU {h:.3f}, FP8 x{fp8_mid:.2f}) = {f:.2f}")
+    if moe_f:
+        print("MoE factor (median, band as above):", band(moe_f))
     if hours:
         print(f"whole-run GPU-hours cases: implied HFU median {statistics.median(hours):.3f} ({len(hours)} cases)")
     return 0

@@ -1,25 +1,26 @@
-"""Run the training calculators on every case of training.jsonl and score them against the published value.
+"""Evaluators for the training categories of the validation set (training.jsonl, the shared record schema of
+README.md): each turns a record's `inputs` into one call of a modelmath tool and returns our low / mid / high for
+the record's `target.quantity`, in the target's unit.
 
-Usable three ways: `python benchmarks/validation/training_eval.py` prints the per-case and per-category tables
-(markdown) on its own; `--write FILE` also writes them to FILE; and benchmarks/validation/run.py imports
-`evaluate_case` / `evaluate_all` for the training categories.
+`inputs` = {"tool": training_memory | training_compute, "args": the tool input, "output": the result field
+compared, "band_low" / "band_high": the result fields of our band, optional "metric_level" (memory: allocated,
+reserved, device, unknown) and "rounding" (a published value rounded to that absolute step)}.
 
-Roles (calibration vs holdout) follow one mechanical rule, fixed before any constant was chosen, and
-`check_roles` fails if the file departs from it:
-  cases are grouped by (category, source_url); within a group, the scored cases in the order the source
-  publishes them are numbered 0, 1, 2, ...; numbers 0, 3, 6, ... are calibration, the rest holdout; a group
-  with a single scored case is holdout. Unscored cases are holdout and never used for anything.
-Constants in tools/training (efficiencies, FP8 speed-up, activation factors) may be chosen from calibration
-cases only; the holdout table is the evidence.
+run.py merges EVALUATORS with the inference ones. On its own,
+    python benchmarks/validation/training_eval.py [--write FILE]
+prints the per-case and per-category tables of the training categories (cases on devices the GPU catalog lacks
+are listed as not run instead of stopping the report).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,113 +29,151 @@ CATEGORIES = ("training_memory", "training_throughput", "training_compute")
 WITHIN = 0.25  # the "within ±25%" criterion of issue 12
 
 
+@dataclass(frozen=True)
+class Prediction:
+    low: float
+    mid: float
+    high: float
+    note: str = ""
+
+
+class DeviceMissing(Exception):
+    """The case names a GPU the catalog does not have (yet)."""
+
+
 def load(path: Path = DATASET) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def expected_roles(records: list[dict]) -> dict[str, str]:
-    """The role every case must have under the rule in the module docstring."""
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    roles = {}
+def assign_roles(records: list[dict]) -> dict[str, str]:
+    """The team's role rule (README.md; run.assign_roles is the reference and is used when present): `prior_use`
+    cases are calibration; the rest of each category, ordered by (engine, sha256(seed:id)), alternate
+    calibration, holdout, …; excluded cases keep their slot; `batch` ≥ 2 cases are holdout."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    try:
+        from run import assign_roles as reference
+    except ModuleNotFoundError as e:
+        if e.name != "run":
+            raise
+        reference = None
+    if reference is not None:
+        return reference(records)
+    roles: dict[str, str] = {}
+    by_cat: dict[str, list[dict]] = defaultdict(list)
     for r in records:
-        roles[r["id"]] = "holdout"
-        if r["scored"]:
-            groups[(r["category"], r["source_url"])].append(r["id"])
-    for ids in groups.values():
-        if len(ids) > 1:
-            for i, case_id in enumerate(ids):
-                if i % 3 == 0:
-                    roles[case_id] = "calibration"
+        if r.get("prior_use"):
+            roles[r["id"]] = "calibration"
+        elif r.get("batch", 1) > 1:
+            roles[r["id"]] = "holdout"
+        else:
+            by_cat[r["category"]].append(r)
+    for items in by_cat.values():
+        items.sort(key=lambda r: (r["engine"], hashlib.sha256(f"modelmath-issue-12:{r['id']}".encode()).hexdigest()))
+        for k, r in enumerate(items):
+            roles[r["id"]] = "calibration" if k % 2 == 0 else "holdout"
     return roles
 
 
 def check_roles(records: list[dict]) -> list[str]:
-    want = expected_roles(records)
+    want = assign_roles(records)
     return [f"{r['id']}: role {r['role']}, rule says {want[r['id']]}" for r in records if r["role"] != want[r["id"]]]
 
 
-def _get(obj: dict, path: str | None):
-    if path is None:
-        return None
+def _get(obj: dict, path: str):
     for key in path.split("."):
         obj = obj[key]
     return obj
 
 
-def evaluate_case(record: dict) -> dict:
-    """Prediction, band and error for one scored case; `skipped` says why a case could not run."""
+def evaluate(record: dict) -> Prediction:
     from modelmath.tools.errors import UnknownName
     from modelmath.tools.registry import run_tool
 
-    p = record["predict"]
-    out = {"id": record["id"], "category": record["category"], "role": record["role"],
-           "measured": p["measured"]}
-    res = run_tool(p["tool"], p["input"])
+    inp = record["inputs"]
+    res = run_tool(inp["tool"], inp["args"])
     if res.is_error:
         err = res.result["error"]
         if err.get("type") == UnknownName.kind and err.get("field") in ("gpu", "gpus"):
-            return {**out, "skipped": f"device not in the GPU catalog yet: {p['input'].get('gpu')}"}
+            raise DeviceMissing(f"device not in the GPU catalog yet: {inp['args'].get('gpu')}")
         raise RuntimeError(f"{record['id']}: {err}")
-    pred = float(_get(res.result, p["output"]))
-    low = _get(res.result, p.get("band_low"))
-    high = _get(res.result, p.get("band_high"))
-    tol = p.get("rounding")
-    if low is None:
-        low, high = (pred - tol, pred + tol) if tol else (pred, pred)
-    m = p["measured"]
-    return {**out, "predicted": pred, "low": float(low), "high": float(high), "error": pred / m - 1,
-            "inside": float(low) <= m <= float(high)}
+    out = res.result
+    mid = float(_get(out, inp["output"]))
+    if inp.get("band_low"):
+        low, high = float(_get(out, inp["band_low"])), float(_get(out, inp["band_high"]))
+    else:
+        step = inp.get("rounding", 0.0)
+        low, high = mid - step, mid + step
+    notes = [f"metric level: {inp['metric_level']}"] if inp.get("metric_level") else []
+    if any("uncalibrated" in a for a in out.get("assumptions", [])):
+        notes.append("uncalibrated")
+    return Prediction(low, mid, high, "; ".join(notes))
+
+
+EVALUATORS = {c: evaluate for c in CATEGORIES}
 
 
 def evaluate_all(records: list[dict]) -> list[dict]:
-    return [evaluate_case(r) for r in records if r["scored"]]
+    rows = []
+    for r in records:
+        if r.get("excluded"):
+            continue
+        row = {"id": r["id"], "category": r["category"], "role": r["role"], "measured": r["target"]["value"],
+               "unit": r["target"]["unit"]}
+        try:
+            p = evaluate(r)
+        except DeviceMissing as e:
+            rows.append({**row, "skipped": str(e)})
+            continue
+        m = row["measured"]
+        rows.append({**row, "low": p.low, "mid": p.mid, "high": p.high, "error": p.mid / m - 1,
+                     "inside": p.low <= m <= p.high, "note": p.note})
+    return rows
 
 
-def summarise(results: list[dict]) -> dict[tuple[str, str], dict]:
-    """Per (category, role): n, median |error|, share within ±25%, band coverage."""
+def summarise(rows: list[dict]) -> dict[tuple[str, str], dict]:
+    """Per (category, role): n, median |error|, share within ±25%, band coverage, cases not run."""
     table: dict[tuple[str, str], dict] = {}
     for cat in CATEGORIES:
         for role in ("calibration", "holdout"):
-            rows = [r for r in results if r["category"] == cat and r["role"] == role and "error" in r]
-            if not rows:
+            mine = [r for r in rows if r["category"] == cat and r["role"] == role]
+            run = [r for r in mine if "error" in r]
+            if not run:
                 continue
-            errs = [abs(r["error"]) for r in rows]
-            table[(cat, role)] = {"n": len(rows), "median_abs_error": statistics.median(errs),
-                                  "within_25": sum(e <= WITHIN for e in errs) / len(rows),
-                                  "band_coverage": sum(r["inside"] for r in rows) / len(rows),
-                                  "skipped": sum(1 for r in results if r["category"] == cat and r["role"] == role
-                                                 and "skipped" in r)}
+            errs = [abs(r["error"]) for r in run]
+            table[(cat, role)] = {"n": len(run), "median_abs_error": statistics.median(errs),
+                                  "within_25": sum(e <= WITHIN for e in errs) / len(run),
+                                  "band_coverage": sum(r["inside"] for r in run) / len(run),
+                                  "not_run": len(mine) - len(run)}
     return table
 
 
-def markdown(records: list[dict], results: list[dict]) -> str:
-    by_id = {r["id"]: r for r in records}
+def markdown(records: list[dict], rows: list[dict]) -> str:
     lines = ["## Training categories", "",
              "| category | role | n | median abs error | within ±25% | band coverage | not run |",
              "|---|---|---|---|---|---|---|"]
-    for (cat, role), s in summarise(results).items():
+    for (cat, role), s in summarise(rows).items():
         lines.append(f"| {cat} | {role} | {s['n']} | {s['median_abs_error']:.1%} | {s['within_25']:.0%} | "
-                     f"{s['band_coverage']:.0%} | {s['skipped']} |")
+                     f"{s['band_coverage']:.0%} | {s['not_run']} |")
     lines += ["", "Goal on holdout: median abs error ≤ 10%, ≥ 90% within ±25%, band coverage ≥ 80%.", "",
-              "| case | category | role | measured | predicted | error | low–high | inside |",
-              "|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        unit = by_id[r["id"]]["predict"]["output"]
+              "| case | category | role | measured | low | mid | high | error | inside | note |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(rows, key=lambda r: (CATEGORIES.index(r["category"]), r["role"], r["id"])):
         if "skipped" in r:
-            lines.append(f"| {r['id']} | {r['category']} | {r['role']} | {r['measured']:.4g} | — | — | — | "
-                         f"{r['skipped']} |")
+            lines.append(f"| {r['id']} | {r['category']} | {r['role']} | {r['measured']:.4g} {r['unit']} | — | — | — "
+                         f"| — | — | {r['skipped']} |")
             continue
-        lines.append(f"| {r['id']} | {r['category']} | {r['role']} | {r['measured']:.4g} {unit} | "
-                     f"{r['predicted']:.4g} | {r['error']:+.1%} | {r['low']:.4g}–{r['high']:.4g} | "
-                     f"{'yes' if r['inside'] else 'no'} |")
-    unscored = [r for r in records if not r["scored"]]
-    lines += ["", f"Not scored ({len(unscored)}):", ""]
-    lines += [f"- {r['id']}: {r['not_scored_reason']}" for r in unscored]
+        lines.append(f"| {r['id']} | {r['category']} | {r['role']} | {r['measured']:.4g} {r['unit']} | "
+                     f"{r['low']:.4g} | {r['mid']:.4g} | {r['high']:.4g} | {r['error']:+.1%} | "
+                     f"{'yes' if r['inside'] else 'no'} | {r['note']} |")
+    excluded = [r for r in records if r.get("excluded")]
+    lines += ["", f"Excluded ({len(excluded)}):", ""]
+    lines += [f"- {r['id']}: {r['excluded']}" for r in excluded]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description="Score the training calculators against training.jsonl.")
     ap.add_argument("--dataset", type=Path, default=DATASET)
     ap.add_argument("--write", type=Path, help="also write the tables to this markdown file")
     args = ap.parse_args(argv)
@@ -146,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown(records, evaluate_all(records))
     print(text)
     if args.write:
-        args.write.write_text(text)
+        args.write.write_text(text, encoding="utf-8")
     return 0
 
 
