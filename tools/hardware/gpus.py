@@ -35,6 +35,7 @@ class Price:
 class GPU:
     id: str
     name: str
+    arch: str  # architecture family: efficiency data is keyed by it
     vendor: str
     kind: str  # gpu | tpu | trainium | inferentia | unified
     aliases: tuple[str, ...]
@@ -42,6 +43,7 @@ class GPU:
     usable_gib: float
     usable_note: str
     bandwidth_gb_s: float
+    memory_type: str  # "HBM3", "GDDR6X", "LPDDR5", ...
     tflops: dict  # format → dense TFLOP/s or None
     formats_note: str
     interconnect_kind: str
@@ -66,6 +68,13 @@ class GPU:
         return self.bandwidth_gb_s * 1e9
 
     @property
+    def memory_class(self) -> str:
+        """hbm, gddr or lpddr (Apple unified memory): engines stream weights at different fractions of peak on
+        each (tools/data/engines.json)."""
+        t = self.memory_type.lower()
+        return "hbm" if t.startswith("hbm") else "gddr" if t.startswith("gddr") else "lpddr"
+
+    @property
     def fast_interconnect(self) -> bool:
         return self.interconnect_kind.startswith(FAST_LINKS)
 
@@ -87,9 +96,9 @@ class GPU:
 
     def spec(self) -> dict:
         """Every catalog figure, JSON-ready, units in the key names."""
-        out = {"gpu": self.provenance(), "vendor": self.vendor, "memory_gb_sold": self.memory_gb_sold,
-               "usable_gib": self.usable_gib, "usable_note": self.usable_note,
-               "bandwidth_gb_s": self.bandwidth_gb_s,
+        out = {"gpu": self.provenance(), "vendor": self.vendor, "arch": self.arch,
+               "memory_gb_sold": self.memory_gb_sold, "usable_gib": self.usable_gib, "usable_note": self.usable_note,
+               "bandwidth_gb_s": self.bandwidth_gb_s, "memory_type": self.memory_type,
                "dense_tflops": {f: self.tflops.get(f) for f in FORMATS},
                "interconnect": {"kind": self.interconnect_kind, "gb_s": self.interconnect_gb_s,
                                 "note": self.interconnect_note},
@@ -115,9 +124,10 @@ def _gpu(e: dict) -> GPU:
     price = Price(p["usd_per_hour"], p["provider"], p["as_of"], p.get("verified", False), p.get("note", "")) \
         if p else None
     ic = e["interconnect"]
-    return GPU(id=e["id"], name=e["name"], vendor=e["vendor"], kind=e.get("kind", "gpu"),
+    return GPU(id=e["id"], name=e["name"], arch=e["arch"], vendor=e["vendor"], kind=e.get("kind", "gpu"),
                aliases=tuple(e.get("aliases", ())), memory_gb_sold=e["memory_gb_sold"], usable_gib=e["usable_gib"],
-               usable_note=e.get("usable_note", ""), bandwidth_gb_s=e["bandwidth_gb_s"], tflops=dict(e["tflops"]),
+               usable_note=e.get("usable_note", ""), bandwidth_gb_s=e["bandwidth_gb_s"],
+               memory_type=e["memory_type"], tflops=dict(e["tflops"]),
                formats_note=e.get("formats_note", ""), interconnect_kind=ic["kind"], interconnect_gb_s=ic.get("gb_s"),
                interconnect_note=ic.get("note", ""), power_w=e.get("power_w"), max_count=e.get("max_count", 8),
                price=price, matmul_efficiency=dict(e.get("matmul_efficiency", {})), source=e["source"],

@@ -111,3 +111,48 @@ def test_nvlink_bridge_joins_pairs_only():
     assert nvl.link_for(4) == (False, 128)
     sxm = lookup("h100-sxm")
     assert sxm.link_for(8)[0] is True
+
+
+# Issue 12's missing devices, as a user would type them.
+ADDED = ["H800", "H20", "A800", "L20", "RTX A6000", "RTX PRO 6000", "RTX PRO 6000 Server", "B300", "GB300",
+         "RTX 5090", "MI325X"]
+
+
+@pytest.mark.parametrize("name", ADDED)
+def test_issue_12_devices_are_covered(name):
+    assert gpus.lookup(name).id
+
+
+def test_new_entries_say_what_is_unverified():
+    # Sources for these are third-party or derived (research notes of this round): none may claim `verified`.
+    for gid in ("h800", "h20", "a800-80gb-pcie", "l20", "rtx-a6000", "rtx-pro-6000", "rtx-pro-6000-server", "b300",
+                "gb300"):
+        g = gpus.lookup(gid)
+        assert not g.verified and g.unverified, gid
+    # Derived (not published) tensor rates are flagged in the entry's own words.
+    assert "derived" in gpus.lookup("l20").formats_note.lower()
+    assert "derived" in gpus.lookup("rtx-pro-6000").formats_note.lower()
+
+
+def test_added_figures_from_their_sources():
+    # torchtitan get_peak_flops: H20 148 TFLOPS BF16; RTX A6000 154.85 dense (309.7 with sparsity, datasheet).
+    assert gpus.lookup("h20").tflops["bf16"] == 148
+    assert gpus.lookup("rtx a6000").tflops["bf16"] == 154.85
+    # ml-engineering: B300 288 GB HBM3e at 8 TB/s, BF16 2,250 / FP8 4,500 dense; GB300 2,500 / 5,000 / FP4 15,000.
+    b300, gb300 = gpus.lookup("b300"), gpus.lookup("gb300")
+    assert (b300.memory_gb_sold, b300.bandwidth_gb_s) == (288, 8000)
+    assert (b300.tflops["bf16"], b300.tflops["fp8"]) == (2250, 4500)
+    assert (gb300.tflops["bf16"], gb300.tflops["fp8"], gb300.tflops["fp4"]) == (2500, 5000, 15000)
+    # H800: H100 silicon with NVLink cut to 400 GB/s bidirectional (third-party pages).
+    assert gpus.lookup("h800").interconnect_gb_s == 400
+
+
+@pytest.mark.parametrize("gid, cls", [("h100-sxm", "hbm"), ("rtx-4090", "gddr"), ("apple-m2-ultra", "lpddr"),
+                                      ("l20", "gddr"), ("b300", "hbm")])
+def test_memory_class(gid, cls):
+    assert gpus.lookup(gid).memory_class == cls
+
+
+def test_every_entry_has_arch_and_memory_type():
+    for g in gpus.catalog():
+        assert g.arch and g.memory_type, g.id
