@@ -44,6 +44,12 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.name: f for f in [
     _wf("nf4", Fraction(4) + Fraction(8, 64) + Fraction(32, 64 * 256), "QLoRA paper (arXiv 2305.14314) §3"),
     # OCP Microscaling spec v1.0: 32 FP4 elements share one 8-bit E8M0 scale → 4 + 8/32 bits.
     _wf("mxfp4", Fraction(17, 4), "OCP Microscaling Formats (MX) v1.0: block 32, E8M0 scale"),
+    # NVIDIA NVFP4: FP4 E2M1 elements, 16 per block sharing one FP8 E4M3 scale, plus one FP32 scale per tensor
+    # → 4 + 8/16 = 4.5 bits (NVIDIA, "Introducing NVFP4 for Efficient and Accurate Low-Precision Inference",
+    # developer.nvidia.com/blog; NeMo AutoModel nvfp4 docs: "0.5625 bytes per parameter"). The per-tensor scale
+    # is 4 bytes per matrix: negligible.
+    _wf("nvfp4", Fraction(9, 2), "NVIDIA NVFP4: E2M1 values, block 16 with an FP8 E4M3 scale, FP32 per-tensor scale",
+        "TensorRT Model Optimizer checkpoints (quant_algo NVFP4, group_size 16) keep embeddings and lm_head in 16-bit"),
     # ggml block sizes: Q8_0 = 32 int8 + fp16 scale = 34 B/32; Q4_0 = 16 B + fp16 = 18 B/32;
     # Q6_K = 210 B/256; Q4_K = 144 B/256; Q5_K = 176 B/256; IQ4_XS = 136 B/256.
     _wf("q8_0", Fraction(34 * 8, 32), _GGUF),
@@ -62,8 +68,8 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.name: f for f in [
 ]}
 
 WEIGHT_ALIASES = {"float32": "fp32", "float16": "fp16", "half": "fp16", "bfloat16": "bf16", "e4m3": "fp8",
-                  "fp8_e4m3": "fp8", "w8a8": "int8", "w8a16": "int8", "w4a16": "gptq", "bnb4": "nf4",
-                  "qlora": "nf4"}
+                  "fp8_e4m3": "fp8", "modelopt_fp4": "nvfp4", "w8a8": "int8", "w8a16": "int8", "w4a16": "gptq",
+                  "bnb4": "nf4", "qlora": "nf4"}
 
 
 def weight_format(name: str) -> WeightFormat:

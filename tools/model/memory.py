@@ -21,7 +21,7 @@ LOGIT_BYTES = 4  # logits are upcast to fp32 before sampling (transformers, vLLM
 
 # Formats that quantize the Linear layers only: embeddings and an untied LM head stay in 16-bit, as in
 # AutoAWQ/AutoGPTQ/bitsandbytes/llm-compressor checkpoints. GGUF averages already include them.
-_LINEAR_ONLY = {"fp8", "int8", "int4", "gptq", "awq", "nf4", "mxfp4"}
+_LINEAR_ONLY = {"fp8", "int8", "int4", "gptq", "awq", "nf4", "mxfp4", "nvfp4"}
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,19 @@ def test_block_format_bits_by_hand():
     # OCP MX v1.0: 32 FP4 values + one E8M0 scale = 4.25 bits. QLoRA §3: NF4 + double quant = 4.127 bits.
     assert weight_format("mxfp4").bits_per_weight == Fraction(17, 4)
     assert round(float(weight_format("nf4").bits_per_weight), 3) == 4.127
+    # NVIDIA NVFP4: 16 E2M1 values (8 bytes) + one FP8 E4M3 scale (1 byte) = 9 bytes per 16 = 4.5 bits; the
+    # per-tensor FP32 scale is negligible (NVIDIA NVFP4 blog; NeMo AutoModel: "0.5625 bytes per parameter").
+    assert weight_format("nvfp4").bits_per_weight == Fraction(9, 2)
+    assert weight_format("modelopt_fp4").name == "nvfp4"
+
+
+def test_nvfp4_keeps_embeddings_and_head_16bit():
+    # ModelOpt NVFP4 checkpoints quantize the Linear layers only. Llama-3.1-8B: 2 x 525,336,576 embedding/head
+    # params in bf16, the other 6,979,588,096 at 4.5 bits = 3,926,018,304 bytes.
+    keep = 2 * 128256 * 4096
+    b, quant, kept = weight_bytes(params("llama-3.1-8b"), weight_format("nvfp4"))
+    assert (quant, kept) == (LLAMA3_8B_PARAMS - keep, keep)
+    assert b == (LLAMA3_8B_PARAMS - keep) * 9 // 16 + 2 * keep
 
 
 def test_16bit_weights_exact():
