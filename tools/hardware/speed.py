@@ -1,62 +1,36 @@
-"""Roofline speed estimates with calibrated efficiencies.
+"""Step times from per-kernel rooflines, with engine- and device-specific efficiencies (engines.py).
 
-Decode step (per GPU, tensor-parallel degree tp):
-    time = max(bytes touched / (bandwidth × e_bw), FLOPs / (peak × e_compute)) + all-reduce time
-  bytes touched = weights read this step (input embedding rows excluded; MoE: experts actually hit by the
-  batch, E·(1 − (1 − k/E)^B) per layer, uniform routing assumed) + the KV cache of every sequence;
-  FLOPs = batch × (2 × matmul params + attention 4·heads·head_dim·context per layer) / tp.
-Prefill: the same with FLOPs for the whole prompt (causal attention: 4·heads·head_dim·Σ min(i, window)),
-LM head on the last position only; usually compute-bound.
-
-Efficiencies (low / mid / high) are calibrated against published measurements kept as tests in
-tests/tools/hardware/test_speed.py: gpt-fast on A100-80GB (Llama-3.1-8B/70B, Mixtral, 1–8 GPUs; MI250X GCD) and
-NVIDIA NIM Llama-3.3-70B FP8 TP2 on H100. Mid predictions are within ±15% of each of those cases.
+One forward step over M tokens (per GPU, tensor-parallel degree tp) runs its kernels one after another, so
+their times add:
+    time = GEMMs + attention + fixed overheads + all-reduces
+  GEMMs     = max(weight bytes read / (bandwidth x e_weights), matmul FLOPs / (peak of the compute format x
+              e_gemm))       (weights read: input embedding rows excluded; MoE: the experts hit by
+              the step's tokens, E·(1 − (1 − k/E)^M) per layer, uniform routing assumed)
+  attention = max(KV bytes read / (bandwidth x e_kv), attention FLOPs / (16-bit peak x e_attention))
+  overheads = the engine's fixed cost per step + its cost per MoE layer (routing and expert dispatch)
+A roofline max() holds within one kernel, not across kernels: a compute-bound GEMM and a memory-bound attention
+kernel do not overlap. The efficiencies and overheads are per engine and memory class (tools/data/engines.json),
+chosen on the calibration half of benchmarks/validation/inference.jsonl; RESULTS.md there has the errors.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import InvalidInput
 from ..model.formats import KVFormat, WeightFormat, kv_format
 from ..model.memory import weight_bytes
 from ..model.params import ParamCount
 from ..model.shape import ModelShape
+from . import engines as eng
+from .engines import Band, Engine, Factors
 from .fit import kv_bytes_per_sequence_per_gpu, weight_bytes_per_gpu
 from .gpus import GPU
 
+__all__ = ["Band", "ComputePlan", "StepEstimate", "compute_plan", "decode_step", "prefill",
+           "decode_tokens_per_second", "time_to_first_token", "experts_touched", "weights_touched_bytes"]
 
-@dataclass(frozen=True)
-class Band:
-    """A range in numeric order (low <= mid <= high): for a time, low is the fastest case."""
-
-    low: float
-    mid: float
-    high: float
-
-    def scale(self, k: float) -> Band:
-        return Band(self.low * k, self.mid * k, self.high * k)
-
-    def as_dict(self, digits: int = 4) -> dict:
-        return {"low": _round(self.low, digits), "mid": _round(self.mid, digits), "high": _round(self.high, digits)}
-
-
-def _round(x: float, digits: int) -> float:
-    return float(f"{x:.{digits}g}") if x else 0.0
-
-
-# Fraction of peak memory bandwidth a good engine streams at decode. gpt-fast reaches 69% on A100 (93.89 tok/s
-# × 15.03 GB = 1410.8 GB/s of 2039) and 62% on one MI250X GCD; good engines sit at ~55–75%.
-BANDWIDTH_EFFICIENCY = Band(0.55, 0.65, 0.75)
-# Weight-only dequantising kernels (int8/int4/GGUF/NF4/MXFP4 weights with 16-bit math) stream slower: gpt-fast
-# int8 reaches 51% vs 69% for bf16 on the same A100 (factor 0.74); Marlin-class kernels get close to 1.
-DEQUANT_FACTOR = Band(0.65, 0.8, 1.0)
-# Fraction of dense peak reached by prefill GEMMs on an H100-class part; NIM's 5000-token prefill of
-# Llama-3.3-70B FP8 on 2×H100 implies ~45% of FP8 peak including its all-reduces and server overhead.
-COMPUTE_EFFICIENCY = Band(0.35, 0.5, 0.65)
-# Best measured matmul fraction on H100 SXM (ml-engineering MAMF table); other devices scale by their own.
-REFERENCE_MATMUL = {"bf16": 0.803, "fp16": 0.803, "fp8": 0.709}
 # Per all-reduce latency per log2(tp) step on NVLink-class links. Fitted to gpt-fast TP2/4/8 (Llama-3.1-8B,
 # Mixtral) and NIM TP2: ~12 µs; PCIe without peer links is assumed 3× slower (unverified).
 ALLREDUCE_STEP_S = Band(6e-6, 12e-6, 20e-6)
@@ -73,22 +47,23 @@ class ComputePlan:
     tflops: float
     weight_only: bool  # weights dequantised to 16-bit inside the kernel
     note: str
-    code: str = ""  # "no_bf16", "no_fp8", "weight_only" or "" (for grouping notes across devices)
+    code: str = ""  # "no_bf16", "no_fp8", "no_fp4", "weight_only" or "" (for grouping notes across devices)
 
 
 def compute_plan(gpu: GPU, wfmt: WeightFormat) -> ComputePlan:
-    """Which tensor-core rate the matmuls get. FP8 weights run W8A8 where the device has FP8; every other
-    quantised format (and FP8 on devices without it) runs weight-only with 16-bit math."""
+    """Which tensor-core rate the matmuls get. FP8 weights run W8A8 and NVFP4 W4A4 where the device has that
+    format; every other quantised format (and FP8/NVFP4 on devices without it) runs weight-only, 16-bit math."""
     half = "bf16" if gpu.tflops.get("bf16") else "fp16"
     half_rate = gpu.tflops.get(half)
     if half_rate is None:
         raise InvalidInput(f"{gpu.name} has no 16-bit tensor rate in the catalog", field="gpus")
-    if wfmt.name == "fp8":
-        if gpu.tflops.get("fp8"):
-            return ComputePlan("fp8", gpu.tflops["fp8"], False, "")
-        return ComputePlan(half, half_rate, True, f"{gpu.name} has no FP8 tensor cores: FP8 weights are "
-                           "dequantised in the kernel (weight-only, e.g. vLLM Marlin) and the math runs in "
-                           f"{half}", "no_fp8")
+    native = {"fp8": "fp8", "nvfp4": "fp4"}.get(wfmt.name)
+    if native:
+        if gpu.tflops.get(native):
+            return ComputePlan(native, gpu.tflops[native], False, "")
+        return ComputePlan(half, half_rate, True, f"{gpu.name} has no {native.upper()} tensor cores: {wfmt.name} "
+                           f"weights are dequantised in the kernel (weight-only) and the math runs in {half}",
+                           f"no_{native}")
     if wfmt.name in _WEIGHT_ONLY:
         return ComputePlan(half, half_rate, True, f"{wfmt.name} is weight-only here: dequantised in the kernel, "
                            f"math in {half}", "weight_only")
@@ -96,13 +71,6 @@ def compute_plan(gpu: GPU, wfmt: WeightFormat) -> ComputePlan:
         return ComputePlan(half, half_rate, False, f"{gpu.name} has no BF16: bf16 weights run as fp16 (check "
                            "the model tolerates the fp16 range)", "no_bf16")
     return ComputePlan(half, half_rate, False, "")
-
-
-def matmul_scale(gpu: GPU, fmt: str) -> float:
-    """Compute efficiency relative to the H100 calibration, from each device's best measured matmul."""
-    own = gpu.matmul_efficiency.get(fmt) or gpu.matmul_efficiency.get("bf16")
-    ref = REFERENCE_MATMUL.get(fmt, REFERENCE_MATMUL["bf16"])
-    return own / ref if own else 1.0
 
 
 def experts_touched(num_experts: int, top_k: int, tokens: int) -> float:
@@ -146,10 +114,7 @@ def _attention_width(shape: ModelShape, absorbed: bool) -> int:
 
 def _keys_seen(shape: ModelShape, position: int) -> int:
     """Keys one query attends to, summed over layers."""
-    out = 0
-    for kind in shape.kinds:
-        out += min(position, shape.sliding_window) if kind == "sliding" else position
-    return out
+    return sum(min(position, shape.sliding_window) if k == "sliding" else position for k in shape.kinds)
 
 
 def _causal_pairs(shape: ModelShape, prompt: int) -> int:
@@ -179,14 +144,17 @@ def prefill_flops(params: ParamCount, shape: ModelShape, prompt: int) -> tuple[i
 
 @dataclass(frozen=True)
 class StepEstimate:
-    seconds: Band  # low = slowest
+    seconds: Band  # low = fastest
     weight_bytes_per_gpu: int
     kv_bytes_per_gpu: int
     matmul_flops_per_gpu: float
     attention_flops_per_gpu: float
     comm_seconds: Band
-    bound: str  # "memory" or "compute" at mid efficiencies
+    overhead_seconds: Band  # engine step overhead + MoE dispatch, all steps of this estimate
+    bound: str  # "memory", "compute" or "overhead" at mid, whichever term is largest
     plan: ComputePlan
+    factors: Factors
+    steps: int = 1  # forward passes (prefill chunks)
 
 
 def _allreduce_seconds(gpu: GPU, tp: int, message_bytes: int, count: int) -> Band:
@@ -200,26 +168,45 @@ def _allreduce_seconds(gpu: GPU, tp: int, message_bytes: int, count: int) -> Ban
     return Band(count * (lat.low + wire), count * (lat.mid + wire), count * (lat.high + wire))
 
 
-def _step(gpu: GPU, plan: ComputePlan, tp: int, weight_b: int, kv_b: int, mm_flops: float, attn_flops: float,
-          comm: Band) -> StepEstimate:
+@dataclass(frozen=True)
+class _Work:
+    weight_b: int  # bytes of weights read per GPU, all steps together
+    kv_b: int
+    mm_flops: float
+    attn_flops: float
+    tokens: int  # tokens per GEMM
+    steps: int
+    moe_layers: int
+
+
+def _time(gpu: GPU, plan: ComputePlan, f: Factors, w: _Work, comm: Band) -> StepEstimate:
     bw = gpu.bandwidth_bytes_per_s
     half_rate = (gpu.tflops.get("bf16") or gpu.tflops["fp16"]) * 1e12
-    scale_mm = matmul_scale(gpu, plan.fmt)
-    scale_attn = matmul_scale(gpu, "bf16")
-    deq = DEQUANT_FACTOR if plan.weight_only else Band(1.0, 1.0, 1.0)
 
-    def seconds(e_bw: float, q: float, e_c: float, c: float) -> tuple[float, float, float]:
-        mem = weight_b / (bw * e_bw * q) + kv_b / (bw * e_bw)
-        comp = mm_flops / (plan.tflops * 1e12 * min(e_c * scale_mm, 0.95)) + \
-            attn_flops / (half_rate * min(e_c * scale_attn, 0.95))
-        return max(mem, comp) + c, mem, comp
+    def seconds(which: str) -> tuple[float, float, float, float]:
+        e_w, e_kv, e_mm, e_at = (getattr(b, which) for b in (f.weight_bw, f.kv_bw, f.gemm, f.attention))
+        slow = which == "low"
+        ovh = f.step_overhead_s.high if slow else f.step_overhead_s.low if which == "high" else f.step_overhead_s.mid
+        moe = f.moe_layer_s.high if slow else f.moe_layer_s.low if which == "high" else f.moe_layer_s.mid
+        mem_w, mem_kv = w.weight_b / (bw * e_w), w.kv_b / (bw * e_kv)
+        comp_mm = w.mm_flops / (plan.tflops * 1e12 * e_mm)
+        comp_at = w.attn_flops / (half_rate * e_at)
+        c = comm.high if slow else comm.low if which == "high" else comm.mid
+        fixed = w.steps * (ovh + w.moe_layers * moe)
+        total = max(mem_w, comp_mm) + max(mem_kv, comp_at) + fixed + c
+        return total, mem_w + mem_kv, comp_mm + comp_at, fixed
 
-    slow = seconds(BANDWIDTH_EFFICIENCY.low, deq.low, COMPUTE_EFFICIENCY.low, comm.high)
-    mid = seconds(BANDWIDTH_EFFICIENCY.mid, deq.mid, COMPUTE_EFFICIENCY.mid, comm.mid)
-    fast = seconds(BANDWIDTH_EFFICIENCY.high, deq.high, COMPUTE_EFFICIENCY.high, comm.low)
-    return StepEstimate(seconds=Band(fast[0], mid[0], slow[0]), weight_bytes_per_gpu=weight_b, kv_bytes_per_gpu=kv_b,
-                        matmul_flops_per_gpu=mm_flops, attention_flops_per_gpu=attn_flops, comm_seconds=comm,
-                        bound="memory" if mid[1] >= mid[2] else "compute", plan=plan)
+    fast, mid, slow = seconds("high"), seconds("mid"), seconds("low")
+    total = Band(fast[0], mid[0], slow[0])
+    bound = max((("memory", mid[1]), ("compute", mid[2]), ("overhead", mid[3])), key=lambda t: t[1])[0]
+    why = f.why_uncalibrated or (f.why_compute_uncalibrated if bound == "compute" else "")
+    if why:
+        total = total.widen(*eng.widening())
+        f = replace(f, calibrated=False, why_uncalibrated=why)
+    return StepEstimate(seconds=total, weight_bytes_per_gpu=w.weight_b,
+                        kv_bytes_per_gpu=w.kv_b, matmul_flops_per_gpu=w.mm_flops, attention_flops_per_gpu=w.attn_flops,
+                        comm_seconds=comm, overhead_seconds=Band(fast[3], mid[3], slow[3]), bound=bound, plan=plan,
+                        factors=f, steps=w.steps)
 
 
 def _check_tp(shape: ModelShape, tp: int) -> None:
@@ -230,42 +217,68 @@ def _check_tp(shape: ModelShape, tp: int) -> None:
                            f"{tp}", field="gpu_count")
 
 
-def decode_step(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, context: int, batch: int,
-                gpus: int = 1, kv_fmt: KVFormat | None = None) -> StepEstimate:
-    """One decode step: every sequence of the batch holds `context` tokens of KV."""
-    _check_tp(shape, gpus)
+def _setup(shape: ModelShape, gpu: GPU, wfmt: WeightFormat, tp: int, engine: Engine | None):
+    _check_tp(shape, tp)
+    e = engine or eng.lookup(None)
+    plan = compute_plan(gpu, wfmt)
+    return e, plan, eng.factors(e, gpu, plan.fmt, plan.weight_only)
+
+
+def _moe_layers(shape: ModelShape) -> int:
+    return shape.moe_layer_count if shape.moe is not None else 0
+
+
+def mixed_step(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, *, decode_batch: int,
+               context: int, prefill_tokens: float = 0, prefill_context: int = 0, gpus: int = 1,
+               kv_fmt: KVFormat | None = None, engine: Engine | None = None) -> StepEstimate:
+    """One continuous-batching step: `decode_batch` sequences holding `context` tokens of KV each decode one
+    token, and `prefill_tokens` prompt tokens (of prompts `prefill_context` long) ride in the same GEMMs."""
+    e, plan, f = _setup(shape, gpu, wfmt, gpus, engine)
     kvf = kv_fmt or kv_format("bf16")
-    plan = compute_plan(gpu, wfmt)
-    touched = weights_touched_bytes(params, shape, wfmt, batch)
+    tokens = max(1, math.ceil(decode_batch + prefill_tokens))
     _, extra = weight_bytes_per_gpu(params, shape, wfmt, gpus)
-    weight_b = -(-touched // gpus) + extra
-    kv_b = batch * kv_bytes_per_sequence_per_gpu(shape, kvf, context, gpus)
-    mm, attn = decode_flops(params, shape, context, batch)
-    comm = _allreduce_seconds(gpu, gpus, batch * shape.hidden_size * 2, 2 * shape.num_layers)
-    return _step(gpu, plan, gpus, weight_b, kv_b, mm / gpus, attn / gpus, comm)
+    weight_b = -(-weights_touched_bytes(params, shape, wfmt, tokens) // gpus) + extra
+    kv_b = decode_batch * kv_bytes_per_sequence_per_gpu(shape, kvf, context, gpus)
+    mm, attn = decode_flops(params, shape, context, decode_batch)
+    if prefill_tokens and prefill_context:
+        per_prompt_mm, per_prompt_attn = prefill_flops(params, shape, prefill_context)
+        mm += per_prompt_mm * prefill_tokens / prefill_context
+        attn += per_prompt_attn * prefill_tokens / prefill_context
+    comm = _allreduce_seconds(gpu, gpus, tokens * shape.hidden_size * 2, 2 * shape.num_layers)
+    return _time(gpu, plan, f, _Work(weight_b, kv_b, mm / gpus, attn / gpus, tokens, 1, _moe_layers(shape)), comm)
 
 
-def prefill(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, prompt: int,
-            gpus: int = 1) -> StepEstimate:
-    """Prefill of one prompt of `prompt` tokens (KV write traffic is small next to the weights and ignored)."""
-    _check_tp(shape, gpus)
-    plan = compute_plan(gpu, wfmt)
-    touched = weights_touched_bytes(params, shape, wfmt, prompt)
+def decode_step(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, context: int, batch: int,
+                gpus: int = 1, kv_fmt: KVFormat | None = None, engine: Engine | None = None) -> StepEstimate:
+    """One decode step: every sequence of the batch holds `context` tokens of KV."""
+    return mixed_step(shape, params, gpu, wfmt, decode_batch=batch, context=context, gpus=gpus, kv_fmt=kv_fmt,
+                      engine=engine)
+
+
+def prefill(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, prompt: int, gpus: int = 1,
+            engine: Engine | None = None, chunk: int | None = None) -> StepEstimate:
+    """Prefill of one prompt of `prompt` tokens, in chunks of `chunk` tokens (the engine's default): each chunk
+    reads the weights and pays the step overhead once; KV writes are small next to the weights and ignored."""
+    e, plan, f = _setup(shape, gpu, wfmt, gpus, engine)
+    size = chunk or e.raw.get("prefill_chunk_tokens") or prompt
+    steps = max(1, math.ceil(prompt / size))
+    per_chunk = min(prompt, size)
+    weight_b = steps * -(-weights_touched_bytes(params, shape, wfmt, per_chunk) // gpus)
     mm, attn = prefill_flops(params, shape, prompt)
-    comm = _allreduce_seconds(gpu, gpus, prompt * shape.hidden_size * 2, 2 * shape.num_layers)
-    return _step(gpu, plan, gpus, -(-touched // gpus), 0, mm / gpus, attn / gpus, comm)
+    comm = _allreduce_seconds(gpu, gpus, per_chunk * shape.hidden_size * 2, 2 * shape.num_layers * steps)
+    return _time(gpu, plan, f, _Work(weight_b, 0, mm / gpus, attn / gpus, per_chunk, steps, _moe_layers(shape)),
+                 comm)
 
 
 def decode_tokens_per_second(shape: ModelShape, params: ParamCount, gpu: GPU, weight_fmt: WeightFormat,
-                             context: int, batch: int, gpus: int = 1, kv_fmt: KVFormat | None = None) -> Band:
+                             context: int, batch: int, gpus: int = 1, kv_fmt: KVFormat | None = None,
+                             engine: Engine | None = None) -> Band:
     """Aggregate decode tokens/s over the batch (per stream: divide by batch), low / mid / high."""
-    s = decode_step(shape, params, gpu, weight_fmt, context, batch, gpus, kv_fmt).seconds
+    s = decode_step(shape, params, gpu, weight_fmt, context, batch, gpus, kv_fmt, engine).seconds
     return Band(batch / s.high, batch / s.mid, batch / s.low)
 
 
 def time_to_first_token(shape: ModelShape, params: ParamCount, gpu: GPU, weight_fmt: WeightFormat, prompt: int,
-                        gpus: int = 1, kv_fmt: KVFormat | None = None) -> Band:
-    """Prefill plus the first decode step, seconds."""
-    p = prefill(shape, params, gpu, weight_fmt, prompt, gpus).seconds
-    d = decode_step(shape, params, gpu, weight_fmt, prompt, 1, gpus, kv_fmt).seconds
-    return Band(p.low + d.low, p.mid + d.mid, p.high + d.high)
+                        gpus: int = 1, kv_fmt: KVFormat | None = None, engine: Engine | None = None) -> Band:
+    """Seconds to the first token: the prefill pass, whose last logits give it (engines.ttft_definition())."""
+    return prefill(shape, params, gpu, weight_fmt, prompt, gpus, engine).seconds

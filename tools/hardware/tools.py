@@ -22,11 +22,13 @@ from ..schemas import (
     sent_schema,
     validation_schema,
 )
-from ..units import GB, GiB
+from ..units import GiB
+from . import engines as eng
 from . import gpus as gpu_catalog
 from .fit import Option, best_format_on_one, max_context_on, min_placement, place, recommend, tp_degrees
 from .gpus import GPU
-from .speed import BANDWIDTH_EFFICIENCY, COMPUTE_EFFICIENCY, DEQUANT_FACTOR, Band, decode_step, prefill
+from .speed import decode_step, prefill
+from .speed_tool import ENGINE, FRACTION, speed_result
 
 DEFAULT_CONTEXT = 8192
 _MODEL_CLI = {"positional": "model", "file_inputs": {"hf_config": "config"}, "flatten": "architecture"}
@@ -60,6 +62,9 @@ _NOTE_TEXT = {
     "kv_replicated": "KV cache replicated on {} (tensor-parallel degree above the KV heads; MLA keeps one latent)",
     "pcie": "tensor parallel over PCIe on {} (no NVLink-class link): all-reduce assumed 3x slower",
     "multinode": "more than 8 devices on {}: that spans nodes; engines use pipeline parallelism there",
+    "no_fp4": "no FP4 tensor cores on {}: NVFP4 weights are dequantised in the kernel (weight-only), 16-bit math",
+    "uncalibrated": "speed uncalibrated on {} for this engine (no published measurement on that memory class or "
+                    "architecture): ranges widened",
 }
 
 
@@ -99,13 +104,11 @@ GPU_LOOKUP = Tool(
 
 # -- hardware_fit ----------------------------------------------------------------------------------------
 
-def _speeds(shape, params, g, wfmt, kvfmt, context, batch, tp):
-    one = decode_step(shape, params, g, wfmt, context, 1, tp, kvfmt)
-    many = one if batch == 1 else decode_step(shape, params, g, wfmt, context, batch, tp, kvfmt)
-    pre = prefill(shape, params, g, wfmt, context, tp)
-    ttft = Band(pre.seconds.low + one.seconds.low, pre.seconds.mid + one.seconds.mid,
-                pre.seconds.high + one.seconds.high)
-    return one, many, pre, ttft
+def _speeds(shape, params, g, wfmt, kvfmt, context, batch, tp, engine):
+    one = decode_step(shape, params, g, wfmt, context, 1, tp, kvfmt, engine)
+    many = one if batch == 1 else decode_step(shape, params, g, wfmt, context, batch, tp, kvfmt, engine)
+    pre = prefill(shape, params, g, wfmt, context, tp, engine)
+    return one, many, pre, pre.seconds
 
 
 def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -> tuple[dict, Option | None]:
@@ -131,7 +134,7 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
         row["note"] = (f"does not fit on {p.tp}" if p is not None else f"needs more than {g.max_count}") + \
             f" x {g.id} at {wfmt.name}"
         return row, None
-    s1, sb, pre, ttft = _speeds(shape, params, g, wfmt, kvfmt, context, batch, p.tp)
+    s1, sb, pre, ttft = _speeds(shape, params, g, wfmt, kvfmt, context, batch, p.tp, eng.lookup(inp.get("engine")))
     price = _price(g, inp)
     row.update(gpus=p.tp, per_gpu_gib=_r(p.total / GiB), headroom_gib=_r(p.headroom / GiB),
                max_seqs=p.max_sequences, decode_tok_s=_r(1 / s1.seconds.mid),
@@ -144,6 +147,8 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
         row["usd_per_mtok"] = _r(opt.usd_per_mtok)
     if s1.plan.code:
         notes.setdefault(s1.plan.code, []).append(wfmt.name if s1.plan.code == "weight_only" else g.id)
+    if not s1.factors.calibrated:
+        notes.setdefault("uncalibrated", []).append(g.id)
     label = f"{g.id} x{p.tp}"
     if p.kv_replicated:
         notes.setdefault("kv_replicated", []).append(label)
@@ -191,10 +196,18 @@ def _hardware_fit(inp: dict) -> dict:
     out = {"model": describe(m), "weight_dtype": wfmt.name, "kv_dtype": kvfmt.name, "context_tokens": context,
            "batch_size": batch, "total_params": params.total, "active_params": params.active,
            "weights_bytes": w_total, "gpus": rows, "recommendations": recs,
-           "assumptions": _fit_assumptions(wfmt, inp, context)}
+           "engine": eng.lookup(inp.get("engine")).id, "assumptions": _fit_assumptions(wfmt, inp, context)}
     if warnings:
         out["warnings"] = warnings
     return out
+
+
+def _engine_assumption(inp: dict) -> str:
+    e = eng.lookup(inp.get("engine"))
+    default = " (default; pass engine to change)" if "engine" not in inp else ""
+    return (f"speed for engine {e.id}{default}: per-engine weight/KV bandwidth efficiency, step overhead and MoE "
+            "dispatch cost fitted to published measurements (speed_estimate shows them); memory per GPU is the "
+            "engine-independent fit above")
 
 
 def _fit_assumptions(wfmt, inp: dict, context: int) -> list[str]:
@@ -204,9 +217,8 @@ def _fit_assumptions(wfmt, inp: dict, context: int) -> list[str]:
          "experts hit at this batch)",
          "gpus = smallest power-of-two tensor-parallel degree dividing the attention heads that fits; KV heads "
          "shard up to kv_heads, then replicate; overhead 1 GiB per GPU + 1.79 GiB of all-reduce buffers with tp>1",
-         f"decode at {BANDWIDTH_EFFICIENCY.mid:.0%} of peak bandwidth (range {BANDWIDTH_EFFICIENCY.low:.0%}-"
-         f"{BANDWIDTH_EFFICIENCY.high:.0%}, calibrated on gpt-fast and NVIDIA NIM), prefill at "
-         f"{COMPUTE_EFFICIENCY.mid:.0%} of dense peak scaled by the device's measured matmul ceiling",
+         _engine_assumption(inp),
+         "TTFT: " + eng.ttft_definition(),
          "usd_per_mtok = $/hour of the GPUs over output tokens/hour at batch_size (decode only)",
          "fits_one_at: best common weight format that fits one GPU at this context and batch; "
          "max_context_on_one: longest context that fits one GPU at the requested format"]
@@ -215,7 +227,7 @@ def _fit_assumptions(wfmt, inp: dict, context: int) -> list[str]:
     return a
 
 
-_FIT_PROPS = {"weight_dtype": WEIGHT_DTYPE, "kv_dtype": KV_DTYPE,
+_FIT_PROPS = {"engine": ENGINE, "weight_dtype": WEIGHT_DTYPE, "kv_dtype": KV_DTYPE,
               "context_tokens": {**CONTEXT, "description": "Tokens per sequence (default 8192)."},
               "batch_size": BATCH, "gpus": _GPUS, "gpu_count": _COUNT, "usd_per_gpu_hour": _PRICE}
 _FIT_RENAME = {**ARCH_CLI, "context_tokens": "context", "batch_size": "batch", "weight_dtype": "weights",
@@ -234,84 +246,28 @@ HARDWARE_FIT = Tool(
 )
 
 
-# -- speed_estimate --------------------------------------------------------------------------------------
+# -- speed_estimate (the computation is in speed_tool.py) --------------------------------------------------
 
-def _band(b: Band, k: float = 1.0, digits: int = 4) -> dict:
-    return b.scale(k).as_dict(digits)
-
-
-def _inv(b: Band, k: float = 1.0) -> Band:
-    return Band(k / b.high, k / b.mid, k / b.low)
-
-
-def _speed(inp: dict) -> dict:
-    m = resolve_model(inp)
-    shape, params = m.shape, parameter_count(m.shape)
-    g = gpu_catalog.lookup(inp["gpu"])
-    wfmt, kvfmt = weight_format(inp.get("weight_dtype", "bf16")), kv_format(inp.get("kv_dtype", "bf16"))
-    tp, batch = inp.get("gpu_count", 1), inp.get("batch_size", 1)
-    context = inp.get("context_tokens", DEFAULT_CONTEXT)
-    prompt = inp.get("prompt_tokens", context)
-    d = decode_step(shape, params, g, wfmt, context, batch, tp, kvfmt)
-    pre = prefill(shape, params, g, wfmt, prompt, tp)
-    first = decode_step(shape, params, g, wfmt, prompt, 1, tp, kvfmt)
-    fit = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=overhead_bytes(inp))
-    out = {
-        "model": describe(m), "gpu": g.provenance(), "gpu_count": tp, "weight_dtype": wfmt.name,
-        "kv_dtype": kvfmt.name, "context_tokens": context, "batch_size": batch, "prompt_tokens": prompt,
-        "decode": {"tokens_per_s_per_stream": _band(_inv(d.seconds)),
-                   "tokens_per_s_total": _band(_inv(d.seconds, batch)),
-                   "inter_token_latency_ms": _band(d.seconds, 1e3), "bound": d.bound,
-                   "compute_format": d.plan.fmt, "weights_read_per_gpu_bytes": d.weight_bytes_per_gpu,
-                   "kv_read_per_gpu_bytes": d.kv_bytes_per_gpu,
-                   "flops_per_gpu": _r(d.matmul_flops_per_gpu + d.attention_flops_per_gpu, 4),
-                   "allreduce_ms": _band(d.comm_seconds, 1e3)},
-        "prefill": {"tokens_per_s": _band(_inv(pre.seconds, prompt)), "seconds": _band(pre.seconds),
-                    "ttft_s": _band(Band(pre.seconds.low + first.seconds.low, pre.seconds.mid + first.seconds.mid,
-                                         pre.seconds.high + first.seconds.high)),
-                    "bound": pre.bound, "flops_per_gpu": _r(pre.matmul_flops_per_gpu + pre.attention_flops_per_gpu,
-                                                            4)},
-        "efficiencies": {"bandwidth": BANDWIDTH_EFFICIENCY.as_dict(), "compute": COMPUTE_EFFICIENCY.as_dict(),
-                         "dequant_factor": DEQUANT_FACTOR.as_dict() if d.plan.weight_only else None},
-        "memory_per_gpu_bytes": fit.total, "usable_per_gpu_bytes": fit.usable, "fits": fit.fits,
-        "assumptions": [
-            "decode step = max(bytes read / (bandwidth x e_bw), FLOPs / (peak x e_compute)) + all-reduces; "
-            "bytes = weights read (input embedding rows excluded; MoE experts hit: E(1-(1-k/E)^B)) + KV of every "
-            "sequence at context_tokens",
-            "FLOPs = 2 x matmul params per token + attention 4 x heads x head_dim x context per layer; prefill "
-            "causal, LM head on the last position only",
-            "efficiencies calibrated on gpt-fast (A100, MI250X; 1-8 GPUs, dense and MoE) and NVIDIA NIM "
-            "Llama-3.3-70B FP8 TP2 H100: mid within 15% of each; other devices use the same factors",
-            "all-reduce: 2 per layer, ~12 us per log2(tp) step on NVLink-class links (fitted), 3x on PCIe"],
-    }
-    if not d.plan.weight_only:
-        del out["efficiencies"]["dequant_factor"]
-    warnings = _context_warnings(shape, max(context, prompt))
-    if d.plan.note:
-        warnings.append(d.plan.note)
-    if not fit.fits:
-        warnings.append(f"does not fit: {fit.total / GB:,.1f} GB per GPU needed, {fit.usable / GB:,.1f} GB usable "
-                        f"on {g.id}; `hardware_fit` finds a count that fits")
-    if warnings:
-        out["warnings"] = warnings
-    return out
-
-
-_SPEED_PROPS = {"gpu": _GPU, "gpu_count": _COUNT, "weight_dtype": WEIGHT_DTYPE, "kv_dtype": KV_DTYPE,
+_SPEED_PROPS = {"gpu": _GPU, "gpu_count": _COUNT, "engine": ENGINE, "weight_dtype": WEIGHT_DTYPE,
+                "kv_dtype": KV_DTYPE,
                 "context_tokens": {**CONTEXT, "description": "KV tokens per sequence (default 8192)."},
                 "batch_size": BATCH,
-                "prompt_tokens": {"type": "integer", "minimum": 1, "description": "Default context_tokens."}}
+                "prompt_tokens": {"type": "integer", "minimum": 1, "description": "Default context_tokens."},
+                "output_tokens": {"type": "integer", "minimum": 1,
+                                  "description": "Tokens out per request: adds serving throughput."},
+                "gpu_memory_fraction": FRACTION}
 
 SPEED_ESTIMATE = Tool(
     name="speed_estimate",
-    description=("Roofline speed on a GPU or tensor-parallel group: decode tok/s (per stream, total), "
-                 "inter-token latency, prefill tok/s, TTFT; low/mid/high from efficiencies calibrated on "
-                 "published measurements."),
+    description=("Speed on a GPU or tensor-parallel group under a serving engine: decode tok/s, inter-token "
+                 "latency, prefill tok/s, TTFT, serving throughput (with output_tokens), engine KV capacity; "
+                 "low/mid/high fitted to published measurements."),
     input_schema=sent_schema(_SPEED_PROPS, ("gpu",)),
     validation_schema=validation_schema({**_SPEED_PROPS, **HIDDEN_OVERHEAD}, ("gpu",)),
-    func=_speed,
-    cli=CliSpec(command="speed", rename={**_FIT_RENAME, "gpu_count": "gpus", "prompt_tokens": "prompt"},
-                help="Decode/prefill tokens per second and TTFT.", **_MODEL_CLI),
+    func=speed_result,
+    cli=CliSpec(command="speed", rename={**_FIT_RENAME, "gpu_count": "gpus", "prompt_tokens": "prompt",
+                                         "output_tokens": "output"},
+                help="Decode/prefill tokens per second, TTFT, serving throughput.", **_MODEL_CLI),
 )
 
 TOOLS = (GPU_LOOKUP, HARDWARE_FIT, SPEED_ESTIMATE)

@@ -1,0 +1,63 @@
+"""Serving under continuous batching and the engines' KV pools, against published logs and by hand."""
+
+import pytest
+from modelmath.tools.hardware import engines, gpus, serving
+from modelmath.tools.model.formats import kv_format, weight_format
+from modelmath.tools.model.params import parameter_count
+from modelmath.tools.model.resolve import resolve_model
+
+
+def _setup(model):
+    m = resolve_model({"model": model})
+    return m.shape, parameter_count(m.shape)
+
+
+def test_vllm_kv_capacity_mi300x_rocm_blog():
+    # ROCm blog "vLLM optimization" (ROCm/rocm-blogs, 2024-10): Llama-3-8B-Instruct on one MI300X, default
+    # gpu_memory_utilization: "# GPU blocks: 78897" (x 16 tokens), and 157794 with --kv-cache-dtype fp8.
+    # Inside the ±10% the validation runner declares for memory quantities.
+    shape, params = _setup("llama-3-8b")
+    mi300x, vllm = gpus.lookup("mi300x"), engines.lookup("vllm")
+    for kv, blocks in (("bf16", 78_897), ("fp8", 157_794)):
+        cap = serving.kv_capacity(shape, params, mi300x, weight_format("bf16"), kv_format(kv), 1, vllm)
+        assert cap.tokens == pytest.approx(blocks * 16, rel=0.10)
+
+
+def test_vllm_kv_pool_h100_memory_profile():
+    # vLLM PR #10511 log, Llama-3-8B on H100 (79.22 GiB): 71.29 usable - weights 14.96 - non-torch 1.79 - activation
+    # peak 1.26 = available_kv_cache_memory 53.29 GiB.
+    shape, params = _setup("llama-3-8b")
+    cap = serving.kv_capacity(shape, params, gpus.lookup("h100"), weight_format("bf16"), kv_format("bf16"), 1,
+                              engines.lookup("vllm"))
+    assert cap.pool_per_gpu / 2**30 == pytest.approx(53.29, rel=0.02)
+    assert cap.weights_per_gpu / 2**30 == pytest.approx(14.96, abs=0.01)  # 8,030,261,248 x 2 B
+
+
+def test_saturated_concurrency_is_what_the_pool_holds():
+    shape, params = _setup("llama-3.1-8b")
+    h100, trt = gpus.lookup("h100"), engines.lookup("trt-llm")
+    cap = serving.kv_capacity(shape, params, h100, weight_format("fp8"), kv_format("fp8"), 1, trt)
+    n, why = serving.max_concurrency(cap, shape, kv_format("fp8"), 1000, 1000, 1, trt)
+    # fp8 KV: 65,536 B per token; a request reserves 2,000 tokens = 131,072,000 B.
+    assert (n, why) == (cap.pool_per_gpu // 131_072_000, "kv_pool")
+    short, why_short = serving.max_concurrency(cap, shape, kv_format("fp8"), 64, 64, 1, trt)
+    assert (short, why_short) == (2048, "engine_cap")
+
+
+def test_serving_laws():
+    shape, params = _setup("llama-3.1-8b")
+    h100, vllm, bf16, kv = gpus.lookup("h100"), engines.lookup("vllm"), weight_format("bf16"), kv_format("bf16")
+    rates = []
+    for b in (1, 4, 16, 64, 256):
+        s = serving.serve(shape, params, h100, bf16, kv, prompt=1000, output=500, concurrency=b,
+                          limited_by="requested", tp=1, engine=vllm)
+        assert s.request_latency_s(500).mid == pytest.approx(500 * s.step.seconds.mid)
+        assert s.output_tokens_per_s.mid == pytest.approx(b / s.step.seconds.mid)
+        rates.append(s.output_tokens_per_s.mid)
+    assert rates == sorted(rates)  # more concurrency, more total throughput
+    # A longer prompt per output token adds prefill work to every step: slower.
+    short = serving.serve(shape, params, h100, bf16, kv, prompt=100, output=500, concurrency=64,
+                          limited_by="requested", tp=1, engine=vllm)
+    long = serving.serve(shape, params, h100, bf16, kv, prompt=4000, output=500, concurrency=64,
+                         limited_by="requested", tp=1, engine=vllm)
+    assert long.step.seconds.mid > short.step.seconds.mid

@@ -1,0 +1,195 @@
+"""Serving-engine profiles (tools/data/engines.json): how fast an engine streams weights and KV on each memory
+class, its fixed cost per step and per MoE layer, how much of a device's matmul ceiling its GEMMs reach, and how
+it sizes its KV pool. Every constant carries its source; the fitted ones name the calibration cases of
+benchmarks/validation/inference.jsonl they were chosen on.
+
+Where no calibration case covers an engine on a device's memory class (or the device's architecture has no
+measured matmul ceiling) the result says "uncalibrated" and the band is widened.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+from ..datafiles import read_json
+from ..errors import UnknownName
+from ..units import GiB
+from .gpus import GPU
+
+
+@dataclass(frozen=True)
+class Band:
+    """A range in numeric order (low <= mid <= high): for a time, low is the fastest case."""
+
+    low: float
+    mid: float
+    high: float
+
+    def scale(self, k: float) -> Band:
+        return Band(self.low * k, self.mid * k, self.high * k)
+
+    def widen(self, low_k: float, high_k: float) -> Band:
+        return Band(self.low * low_k, self.mid, self.high * high_k)
+
+    def as_dict(self, digits: int = 4) -> dict:
+        return {"low": _round(self.low, digits), "mid": _round(self.mid, digits), "high": _round(self.high, digits)}
+
+
+def _round(x: float, digits: int) -> float:
+    return float(f"{x:.{digits}g}") if x else 0.0
+
+
+def _band(d: dict, k: float = 1.0) -> Band:
+    return Band(d["low"] * k, d["mid"] * k, d["high"] * k)
+
+
+@dataclass(frozen=True)
+class MemoryModel:
+    gpu_fraction: float
+    fraction_of: str  # total | total_minus_weights | free_after_weights | context
+    runtime_overhead_bytes: int
+    tp_overhead_bytes: int
+    max_concurrency: int
+    source: str
+
+
+@dataclass(frozen=True)
+class Engine:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    raw: dict
+    memory: MemoryModel
+
+    @property
+    def calibrated_platforms(self) -> tuple[str, ...]:
+        return tuple(self.raw["calibrated"])
+
+    def runtime_overhead_bytes(self, tp: int) -> int:
+        return self.memory.runtime_overhead_bytes + (self.memory.tp_overhead_bytes if tp > 1 else 0)
+
+
+@dataclass(frozen=True)
+class Factors:
+    """Efficiencies for one engine on one device and compute format (fractions of peak; overheads in seconds)."""
+
+    engine: str
+    weight_bw: Band  # 16-bit, or already times the weight-only factor
+    kv_bw: Band
+    gemm: Band  # fraction of the dense peak of the compute format
+    attention: Band  # fraction of the 16-bit dense peak
+    step_overhead_s: Band
+    moe_layer_s: Band
+    calibrated: bool
+    why_uncalibrated: str  # engine not calibrated on this memory class ("" when it is)
+    why_compute_uncalibrated: str = ""  # no measured matmul ceiling: matters only where compute bounds a step
+
+
+@cache
+def _data() -> dict:
+    return read_json("engines.json")
+
+
+def _engine(e: dict) -> Engine:
+    m = e["memory"]
+    mem = MemoryModel(m["gpu_fraction"], m["fraction_of"], int(m["runtime_overhead_gib"] * GiB),
+                      int(m["tp_overhead_gib"] * GiB), m["max_concurrency"], m["source"])
+    return Engine(e["id"], e["name"], tuple(e.get("aliases", ())), e, mem)
+
+
+@cache
+def catalog() -> tuple[Engine, ...]:
+    return tuple(_engine(e) for e in _data()["engines"])
+
+
+def ids() -> list[str]:
+    return [e.id for e in catalog()]
+
+
+def default_id() -> str:
+    return _data()["default_engine"]
+
+
+def ttft_definition() -> str:
+    return _data()["ttft_definition"]
+
+
+def lookup(name: str | None) -> Engine:
+    """An engine by id or alias (case and punctuation ignored); None gives the default engine."""
+    key = (name or default_id()).strip().lower().replace("_", "-").replace(" ", "-")
+    for e in catalog():
+        if key == e.id or key in e.aliases:
+            return e
+    raise UnknownName(f"unknown engine {name!r}", field="engine", allowed=ids())
+
+
+def matmul_ceiling(gpu: GPU, fmt: str) -> tuple[float, bool]:
+    """(best measured matmul fraction of the dense peak for `fmt`, measured?) from the device's own figure, else
+    its architecture's, else the 16-bit figure; an assumed default when there is none."""
+    own = gpu.matmul_efficiency
+    if isinstance(own.get(fmt), (int, float)):
+        return own[fmt], True
+    arch = _data()["arch_matmul_ceiling"]
+    table = arch.get(gpu.arch, {})
+    if fmt in table:
+        return table[fmt], True
+    if isinstance(own.get("bf16"), (int, float)):
+        return own["bf16"], True
+    if "bf16" in table:
+        return table["bf16"], True
+    return arch["default"]["bf16"], False
+
+
+def platform(gpu: GPU) -> str:
+    """Vendor and memory class, e.g. nvidia-hbm, amd-hbm, nvidia-gddr, apple-lpddr: what an engine's
+    efficiencies are calibrated per."""
+    return f"{gpu.vendor}-{gpu.memory_class}"
+
+
+def _pick(table: dict, gpu: GPU) -> dict:
+    """The entry for the device's platform, else its memory class, else the first (the engine's main one)."""
+    return table.get(platform(gpu)) or table.get(gpu.memory_class) or next(iter(table.values()))
+
+
+def factors(engine: Engine, gpu: GPU, compute_fmt: str, weight_only: bool) -> Factors:
+    e = engine.raw
+    bw = _band(_pick(e["weight_bandwidth"], gpu))
+    if weight_only:
+        q = _band(e["quantized_bandwidth_factor"])
+        bw = Band(bw.low * q.low, bw.mid * q.mid, min(bw.high * q.high, 0.97))
+    overhead = _band(_pick(e["step_overhead_ms"], gpu), 1e-3)
+    ceiling, measured = matmul_ceiling(gpu, compute_fmt)
+    half_ceiling, _ = matmul_ceiling(gpu, "bf16")
+    g = _band(e["gemm_efficiency"])
+    gemm = Band(min(g.low * ceiling, 0.95), min(g.mid * ceiling, 0.95), min(g.high * ceiling, 0.95))
+    attn = Band(min(g.low * half_ceiling, 0.95), min(g.mid * half_ceiling, 0.95), min(g.high * half_ceiling, 0.95))
+    where = platform(gpu)
+    why = "" if where in engine.calibrated_platforms else f"no calibration case for {engine.id} on {where}"
+    why_compute = "" if measured else f"no measured matmul ceiling for {gpu.arch} (compute-bound here)"
+    return Factors(engine.id, bw, _band(_data()["kv_bandwidth"]), gemm, attn, overhead,
+                   _band(e["moe_layer_overhead_us"], 1e-6), not why, why, why_compute)
+
+
+def widening() -> tuple[float, float]:
+    w = _data()["uncalibrated_widening"]
+    return w["low"], w["high"]
+
+
+def kv_pool_bytes(engine: Engine, usable: int, weights: int, activations: int, tp: int,
+                  fraction: float | None = None) -> int:
+    """Bytes per GPU the engine gives its KV pool. `fraction` overrides the engine's default (vLLM
+    gpu_memory_utilization, SGLang mem_fraction_static, TensorRT-LLM kv_cache_free_gpu_mem_fraction)."""
+    m = engine.memory
+    f = m.gpu_fraction if fraction is None else fraction
+    runtime = engine.runtime_overhead_bytes(tp)
+    if m.fraction_of == "total":
+        pool = usable * f - weights - activations - runtime
+    elif m.fraction_of == "total_minus_weights":
+        pool = usable * f - weights - runtime
+    elif m.fraction_of == "free_after_weights":
+        pool = (usable - weights - activations - runtime) * f
+    else:  # "context": no pool; whatever is left after weights, activations and overhead
+        pool = usable - weights - activations - runtime
+    return max(0, math.floor(pool))

@@ -1,0 +1,97 @@
+"""Serving under continuous batching: how many tokens of KV an engine can hold, how many requests it runs at
+once, and the output throughput and latencies that follow.
+
+Steady state with `concurrency` requests of `prompt` tokens in and `output` tokens out: every step decodes one
+token of each running request (mean KV length prompt + output/2) and, since a request finishes every
+output/concurrency steps on average, also prefills concurrency x prompt / output prompt tokens (chunked prefill
+mixes them into the same GEMMs). So
+    output tokens/s = concurrency / step time,   time per output token = step time,
+    request latency = output x step time (a static batch of `concurrency` prompts gives the same total work).
+The offline ("saturated") concurrency is the smaller of the engine's cap and what its KV pool holds when each
+request reserves prompt + output tokens.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..model.formats import KVFormat, WeightFormat
+from ..model.params import ParamCount
+from ..model.shape import ModelShape
+from . import engines as eng
+from .engines import Band, Engine
+from .fit import activation_bytes_per_gpu, kv_bytes_per_sequence_per_gpu, weight_bytes_per_gpu
+from .gpus import GPU
+from .speed import StepEstimate, mixed_step
+
+# What an engine's start-up profile run pushes through the model (tokens in one forward pass): vLLM's
+# max_num_batched_tokens and SGLang's/TensorRT-LLM's max prefill tokens default to 8,192 (assumption, stated).
+PROFILE_TOKENS = 8192
+
+
+@dataclass(frozen=True)
+class KVCapacity:
+    weights_per_gpu: int
+    activations_per_gpu: int
+    runtime_overhead_per_gpu: int
+    pool_per_gpu: int
+    bytes_per_token_per_gpu: int
+    tokens: int  # tokens of KV the pool holds (for the whole tensor-parallel group: KV shards by head)
+
+    def as_dict(self) -> dict:
+        return {"weights_per_gpu_bytes": self.weights_per_gpu, "activations_per_gpu_bytes": self.activations_per_gpu,
+                "runtime_overhead_per_gpu_bytes": self.runtime_overhead_per_gpu,
+                "kv_pool_per_gpu_bytes": self.pool_per_gpu, "kv_bytes_per_token_per_gpu": self.bytes_per_token_per_gpu,
+                "kv_capacity_tokens": self.tokens}
+
+
+def kv_capacity(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, kvfmt: KVFormat, tp: int,
+                engine: Engine, fraction: float | None = None) -> KVCapacity:
+    weights, _ = weight_bytes_per_gpu(params, shape, wfmt, tp)
+    acts = activation_bytes_per_gpu(shape, PROFILE_TOKENS, 1, tp)
+    pool = eng.kv_pool_bytes(engine, gpu.usable_bytes, weights, acts, tp, fraction)
+    # Bytes per token of a fresh sequence (every layer, sliding windows not yet full): the conservative figure.
+    per_token = max(1, kv_bytes_per_sequence_per_gpu(shape, kvfmt, 1, tp))
+    return KVCapacity(weights, acts, engine.runtime_overhead_bytes(tp), pool, per_token, pool // per_token)
+
+
+def max_concurrency(cap: KVCapacity, shape: ModelShape, kvfmt: KVFormat, prompt: int, output: int, tp: int,
+                    engine: Engine) -> tuple[int, str]:
+    """(requests the engine runs at once, what limits it: "kv_pool" or "engine_cap")."""
+    per_request = kv_bytes_per_sequence_per_gpu(shape, kvfmt, prompt + output, tp)
+    by_kv = cap.pool_per_gpu // per_request if per_request else engine.memory.max_concurrency
+    limit = engine.memory.max_concurrency
+    return (int(by_kv), "kv_pool") if by_kv < limit else (limit, "engine_cap")
+
+
+@dataclass(frozen=True)
+class Serving:
+    concurrency: int
+    limited_by: str  # "requested", "kv_pool" or "engine_cap"
+    step: StepEstimate
+
+    @property
+    def output_tokens_per_s(self) -> Band:
+        s = self.step.seconds
+        return Band(self.concurrency / s.high, self.concurrency / s.mid, self.concurrency / s.low)
+
+    def request_latency_s(self, output: int) -> Band:
+        return self.step.seconds.scale(output)
+
+    def as_dict(self, output: int) -> dict:
+        return {"concurrency": self.concurrency, "limited_by": self.limited_by,
+                "output_tokens_per_s_total": self.output_tokens_per_s.as_dict(),
+                "time_per_output_token_ms": self.step.seconds.scale(1e3).as_dict(),
+                "request_latency_s": self.request_latency_s(output).as_dict(), "bound": self.step.bound,
+                "calibrated": self.step.factors.calibrated}
+
+
+def serve(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, kvfmt: KVFormat, *, prompt: int,
+          output: int, concurrency: int, limited_by: str, tp: int, engine: Engine) -> Serving:
+    b = max(1, concurrency)
+    step = mixed_step(shape, params, gpu, wfmt, decode_batch=b, context=prompt + math.ceil(output / 2),
+                      prefill_tokens=b * prompt / max(output, 1), prefill_context=prompt, gpus=tp, kv_fmt=kvfmt,
+                      engine=engine)
+    return Serving(b, limited_by, step)
+

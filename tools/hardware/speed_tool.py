@@ -1,0 +1,137 @@
+"""The speed_estimate tool: decode, prefill/TTFT, serving throughput and the engine's KV capacity for one model
+on one GPU or tensor-parallel group, with the engine's efficiencies and whether they are calibrated."""
+
+from __future__ import annotations
+
+from ..model.formats import kv_format, weight_format
+from ..model.params import parameter_count
+from ..model.resolve import describe, resolve_model
+from ..model.shape import ModelShape
+from ..schemas import overhead_bytes
+from ..units import GB
+from . import engines as eng
+from . import gpus as gpu_catalog
+from .engines import Band
+from .fit import place
+from .serving import kv_capacity, max_concurrency, serve
+from .speed import decode_step, prefill
+
+DEFAULT_CONTEXT = 8192
+ENGINE = {"enum": eng.ids(), "description": "Serving engine whose measured overheads and efficiencies to use "
+          "(default vllm)."}
+FRACTION = {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
+            "description": "Engine memory fraction (vLLM gpu_memory_utilization, SGLang mem_fraction_static, "
+                           "TensorRT-LLM kv_cache_free_gpu_mem_fraction); default the engine's."}
+
+
+def _inv(b: Band, k: float = 1.0) -> Band:
+    return Band(k / b.high, k / b.mid, k / b.low)
+
+
+def engine_summary(e: eng.Engine, steps: list) -> dict:
+    """calibrated: every estimate here rests on calibration cases for this engine, platform and bound."""
+    why = list(dict.fromkeys(s.factors.why_uncalibrated for s in steps if not s.factors.calibrated))
+    out = {"id": e.id, "name": e.name, "calibrated": not why}
+    if why:
+        lo, hi = eng.widening()
+        out["uncalibrated"] = f"{'; '.join(why)}: those ranges widened to {lo:g}x-{hi:g}x"
+    return out
+
+
+def efficiencies(f: eng.Factors) -> dict:
+    return {"weight_bandwidth": f.weight_bw.as_dict(3), "kv_bandwidth": f.kv_bw.as_dict(3),
+            "gemm_of_dense_peak": f.gemm.as_dict(3), "step_overhead_ms": f.step_overhead_s.scale(1e3).as_dict(3),
+            "moe_layer_overhead_us": f.moe_layer_s.scale(1e6).as_dict(3)}
+
+
+def _context_warnings(shape: ModelShape, context: int) -> list[str]:
+    limit = shape.max_position_embeddings
+    if limit and context > limit:
+        return [f"context_tokens {context:,} exceeds the model's window ({limit:,}); computed anyway"]
+    return []
+
+
+def _serving(shape, params, g, wfmt, kvfmt, inp, tp, e, cap) -> tuple[dict, list]:
+    prompt, output = inp.get("prompt_tokens", inp.get("context_tokens", DEFAULT_CONTEXT)), inp["output_tokens"]
+    most, limit = max_concurrency(cap, shape, kvfmt, prompt, output, tp, e)
+    out = {"prompt_tokens": prompt, "output_tokens": output}
+    runs = {}
+    if "batch_size" in inp:
+        asked = inp["batch_size"]
+        b, why = (asked, "requested") if asked <= most else (most, limit)
+        runs["at_batch"] = serve(shape, params, g, wfmt, kvfmt, prompt=prompt, output=output, concurrency=b,
+                                 limited_by=why, tp=tp, engine=e)
+    runs["saturated"] = serve(shape, params, g, wfmt, kvfmt, prompt=prompt, output=output, concurrency=most,
+                              limited_by=limit, tp=tp, engine=e)
+    out.update({k: v.as_dict(output) for k, v in runs.items()})
+    return out, [v.step for v in runs.values()]
+
+
+def speed_result(inp: dict) -> dict:
+    m = resolve_model(inp)
+    shape, params = m.shape, parameter_count(m.shape)
+    g = gpu_catalog.lookup(inp["gpu"])
+    e = eng.lookup(inp.get("engine"))
+    wfmt, kvfmt = weight_format(inp.get("weight_dtype", "bf16")), kv_format(inp.get("kv_dtype", "bf16"))
+    tp, batch = inp.get("gpu_count", 1), inp.get("batch_size", 1)
+    context = inp.get("context_tokens", DEFAULT_CONTEXT)
+    prompt = inp.get("prompt_tokens", context)
+    d = decode_step(shape, params, g, wfmt, context, batch, tp, kvfmt, e)
+    pre = prefill(shape, params, g, wfmt, prompt, tp, e)
+    fit = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=overhead_bytes(inp))
+    cap = kv_capacity(shape, params, g, wfmt, kvfmt, tp, e, inp.get("gpu_memory_fraction"))
+    out = {
+        "model": describe(m), "gpu": g.provenance(), "gpu_count": tp, "engine": {},
+        "weight_dtype": wfmt.name, "kv_dtype": kvfmt.name, "context_tokens": context, "batch_size": batch,
+        "prompt_tokens": prompt,
+        "decode": {"tokens_per_s_per_stream": _inv(d.seconds).as_dict(),
+                   "tokens_per_s_total": _inv(d.seconds, batch).as_dict(),
+                   "inter_token_latency_ms": d.seconds.scale(1e3).as_dict(), "bound": d.bound,
+                   "compute_format": d.plan.fmt, "weights_read_per_gpu_bytes": d.weight_bytes_per_gpu,
+                   "kv_read_per_gpu_bytes": d.kv_bytes_per_gpu, "calibrated": d.factors.calibrated,
+                   "flops_per_gpu": float(f"{d.matmul_flops_per_gpu + d.attention_flops_per_gpu:.4g}"),
+                   "fixed_overhead_ms": d.overhead_seconds.scale(1e3).as_dict(),
+                   "allreduce_ms": d.comm_seconds.scale(1e3).as_dict()},
+        "prefill": {"tokens_per_s": _inv(pre.seconds, prompt).as_dict(), "seconds": pre.seconds.as_dict(),
+                    "ttft_s": pre.seconds.as_dict(), "chunks": pre.steps, "bound": pre.bound,
+                    "calibrated": pre.factors.calibrated,
+                    "flops_per_gpu": float(f"{pre.matmul_flops_per_gpu + pre.attention_flops_per_gpu:.4g}")},
+        "engine_memory": {**cap.as_dict(), "gpu_memory_fraction": inp.get("gpu_memory_fraction",
+                                                                          e.memory.gpu_fraction)},
+        "efficiencies": efficiencies(d.factors),
+        "memory_per_gpu_bytes": fit.total, "usable_per_gpu_bytes": fit.usable, "fits": fit.fits,
+        "assumptions": _assumptions(e),
+    }
+    steps = [d, pre]
+    if "output_tokens" in inp:
+        out["serving"], more = _serving(shape, params, g, wfmt, kvfmt, inp, tp, e, cap)
+        steps += more
+    out["engine"] = engine_summary(e, steps)
+    warnings = _context_warnings(shape, max(context, prompt))
+    if d.plan.note:
+        warnings.append(d.plan.note)
+    if not out["engine"]["calibrated"]:
+        warnings.append(f"uncalibrated: {out['engine']['uncalibrated']}; treat those ranges as rough")
+    if not fit.fits:
+        warnings.append(f"does not fit: {fit.total / GB:,.1f} GB per GPU needed, {fit.usable / GB:,.1f} GB usable "
+                        f"on {g.id}; `hardware_fit` finds a count that fits")
+    if warnings:
+        out["warnings"] = warnings
+    return out
+
+
+def _assumptions(e: eng.Engine) -> list[str]:
+    default = " (the default engine)" if e.id == eng.default_id() else ""
+    return [
+        f"engine {e.id}{default}: efficiencies and fixed overheads from tools/data/engines.json, fitted on the "
+        "calibration half of benchmarks/validation/inference.jsonl",
+        "step = GEMMs max(weight bytes / (bandwidth x e), FLOPs / (peak x e)) + attention max(KV bytes, "
+        "FLOPs) + the engine's step overhead + per-MoE-layer dispatch + all-reduces (kernels run one after another)",
+        "weights read: input embedding rows excluded; MoE experts hit at M tokens: E(1-(1-k/E)^M); KV of every "
+        "sequence at context_tokens",
+        "TTFT: " + eng.ttft_definition(),
+        "serving: continuous batching in steady state; each step decodes every running request and prefills "
+        "batch x prompt/output prompt tokens; saturated = as many requests as the engine's KV pool holds at "
+        "prompt + output tokens each (capped by the engine)",
+        f"engine KV pool: {e.memory.source}",
+        "all-reduce: 2 per layer, ~12 us per log2(tp) step on NVLink-class links (fitted), 3x on PCIe"]
