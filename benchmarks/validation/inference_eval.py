@@ -1,0 +1,161 @@
+"""Evaluators for the inference categories of the validation set: each turns a record's `inputs` into one call
+of a modelmath tool (the same code path as the CLI, Claude and MCP) and returns our low / mid / high for the
+record's `target.quantity`, in the target's unit.
+
+Quantities (target.unit in brackets):
+  decode_tokens_per_s [tokens/s]   speed_estimate decode.tokens_per_s_per_stream at batch 1
+  itl_s [s]                        speed_estimate decode.inter_token_latency_ms / 1000
+  ttft_s [s]                       speed_estimate prefill.ttft_s (prompt_tokens)
+  prefill_tokens_per_s [tokens/s]  speed_estimate prefill.tokens_per_s
+  output_tokens_per_s [tokens/s]   speed_estimate serving: at_batch (inputs.concurrency) or saturated ("max")
+  tpot_s, request_latency_s [s]    speed_estimate serving.at_batch
+  kv_tokens [tokens]               speed_estimate engine_memory.kv_capacity_tokens
+  kv_pool_bytes_per_gpu, runtime_overhead_bytes_per_gpu, weights_bytes_per_gpu [bytes]
+                                   speed_estimate engine_memory.*
+  peak_memory_bytes [bytes]        memory_estimate total_bytes (runtime overhead 0: allocator peaks exclude the
+                                   CUDA context), prefill in one chunk unless the engine chunks it
+Memory quantities are single numbers: their band is ±MEMORY_TOLERANCE, declared here (the tools claim none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modelmath.tools.registry import run_tool
+
+MEMORY_TOLERANCE = 0.10
+# Engines our speed tool has profiles for; the others in the data run as "generic" (uncalibrated).
+TOOL_ENGINES = {"vllm", "sglang", "trt-llm", "llama.cpp", "gpt-fast", "transformers", "mlx"}
+# Prefill chunk the engine uses when it reports a peak-memory figure (activations of one chunk).
+PREFILL_CHUNK = {"mlx": 2048}  # mlx-lm generate_step prefill_step_size default 2048 (assumption, stated)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    low: float
+    mid: float
+    high: float
+    note: str = ""
+
+
+class EvaluationError(Exception):
+    """The calculators refused the case's inputs (a bug in the case or in the tools)."""
+
+
+def _model_inputs(inp: dict) -> dict:
+    return {k: inp[k] for k in ("model", "architecture", "hf_config") if k in inp}
+
+
+def _call(tool: str, args: dict) -> dict:
+    out = run_tool(tool, args)
+    if out.is_error:
+        raise EvaluationError(f"{tool}: {out.result['error']['message']}")
+    return out.result
+
+
+def engine_for(record: dict) -> str:
+    return record["engine"] if record["engine"] in TOOL_ENGINES else "generic"
+
+
+def _speed_args(record: dict, **extra) -> dict:
+    inp = record["inputs"]
+    args = {**_model_inputs(inp), "gpu": inp["gpu"], "gpu_count": inp.get("gpu_count", 1),
+            "weight_dtype": inp["weight_dtype"], "kv_dtype": inp["kv_dtype"], "engine": engine_for(record)}
+    if "memory_fraction" in inp:
+        args["gpu_memory_fraction"] = inp["memory_fraction"]
+    args.update(extra)
+    return args
+
+
+def _band(d: dict, k: float = 1.0, note: str = "") -> Prediction:
+    return Prediction(d["low"] * k, d["mid"] * k, d["high"] * k, note)
+
+
+def _inverted(d: dict, k: float = 1.0) -> Prediction:
+    """A time band turned into a rate band (or back): low and high swap."""
+    return Prediction(k / d["high"], k / d["mid"], k / d["low"])
+
+
+def _point(x: float, note: str = "") -> Prediction:
+    return Prediction(x * (1 - MEMORY_TOLERANCE), x, x * (1 + MEMORY_TOLERANCE), note or
+                      f"point estimate; band = ±{MEMORY_TOLERANCE:.0%} declared by the runner")
+
+
+def _uncal(section: dict) -> str:
+    return "" if section.get("calibrated", True) else "uncalibrated"
+
+
+def _decode(record: dict) -> Prediction:
+    inp, q = record["inputs"], record["target"]["quantity"]
+    res = _call("speed_estimate", _speed_args(record, context_tokens=inp["context_tokens"], batch_size=1))
+    itl = res["decode"]["inter_token_latency_ms"]
+    if q == "itl_s":
+        return _band(itl, 1e-3, _uncal(res["decode"]))
+    if q == "decode_tokens_per_s":
+        p = _inverted(itl, 1e3)
+        return Prediction(p.low, p.mid, p.high, _uncal(res["decode"]))
+    raise EvaluationError(f"quantity {q} is not a decode quantity")
+
+
+def _prefill(record: dict) -> Prediction:
+    inp, q = record["inputs"], record["target"]["quantity"]
+    res = _call("speed_estimate", _speed_args(record, context_tokens=inp["prompt_tokens"],
+                                              prompt_tokens=inp["prompt_tokens"]))
+    if q == "ttft_s":
+        return _band(res["prefill"]["ttft_s"], 1.0, _uncal(res["prefill"]))
+    if q == "prefill_tokens_per_s":
+        return _band(res["prefill"]["tokens_per_s"], 1.0, _uncal(res["prefill"]))
+    raise EvaluationError(f"quantity {q} is not a prefill quantity")
+
+
+def _serving(record: dict) -> Prediction:
+    inp, q = record["inputs"], record["target"]["quantity"]
+    extra = {"prompt_tokens": inp["prompt_tokens"], "output_tokens": inp["output_tokens"],
+             "context_tokens": inp["prompt_tokens"] + inp["output_tokens"]}
+    concurrency = inp.get("concurrency", "max")
+    if concurrency != "max":
+        extra["batch_size"] = concurrency
+    res = _call("speed_estimate", _speed_args(record, **extra))
+    s = res["serving"]["saturated" if concurrency == "max" else "at_batch"]
+    note = " ".join(x for x in (_uncal(s), f"concurrency {s['concurrency']} ({s['limited_by']})") if x)
+    if q == "output_tokens_per_s":
+        return _band(s["output_tokens_per_s_total"], 1.0, note)
+    if q == "tpot_s":
+        return _band(s["time_per_output_token_ms"], 1e-3, note)
+    if q == "request_latency_s":
+        return _band(s["request_latency_s"], 1.0, note)
+    raise EvaluationError(f"quantity {q} is not a serving quantity")
+
+
+_ENGINE_MEMORY = {"kv_tokens": "kv_capacity_tokens", "kv_pool_bytes_per_gpu": "kv_pool_per_gpu_bytes",
+                  "runtime_overhead_bytes_per_gpu": "runtime_overhead_per_gpu_bytes",
+                  "weights_bytes_per_gpu": "weights_per_gpu_bytes"}
+
+
+def _memory(record: dict) -> Prediction:
+    inp, q = record["inputs"], record["target"]["quantity"]
+    if q in _ENGINE_MEMORY:
+        res = _call("speed_estimate", _speed_args(record, context_tokens=inp.get("context_tokens", 1)))
+        return _point(res["engine_memory"][_ENGINE_MEMORY[q]])
+    if q == "peak_memory_bytes":
+        args = {**_model_inputs(inp), "weight_dtype": inp["weight_dtype"], "kv_dtype": inp["kv_dtype"],
+                "context_tokens": inp["context_tokens"], "batch_size": inp.get("batch_size", 1), "overhead_gib": 0,
+                "prefill_chunk_tokens": PREFILL_CHUNK.get(record["engine"], inp["context_tokens"])}
+        return _point(_call("memory_estimate", args)["total_bytes"])
+    raise EvaluationError(f"quantity {q} is not a memory quantity")
+
+
+def evaluate(record: dict) -> Prediction:
+    q = record["target"]["quantity"]
+    if q in ("decode_tokens_per_s", "itl_s"):
+        return _decode(record)
+    if q in ("ttft_s", "prefill_tokens_per_s"):
+        return _prefill(record)
+    if q in ("output_tokens_per_s", "tpot_s", "request_latency_s"):
+        return _serving(record)
+    return _memory(record)
+
+
+# Category -> evaluator; run.py merges this with training_eval.EVALUATORS when that module exists.
+EVALUATORS = {c: evaluate for c in ("decode_batch1", "serving_throughput", "ttft_prefill", "inference_memory",
+                                    "kv_capacity")}
