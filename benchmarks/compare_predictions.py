@@ -6,8 +6,8 @@
 Per run: weights (exact: ours vs resident after load), peak memory (ours: weights + KV + one unchunked prefill's
 activation peak, vs torch's peak allocated), decode tokens/s (measured vs our low/mid/high at the mean KV
 length) and prefill tokens/s. The summary gives the mean absolute error of the mid estimates and how many
-measurements fall inside our range. Plain transformers eager decoding is launch-bound at small batch, so it
-lands below the range there; the --compile runs are the ones the calibration targets.
+measurements fall inside our range. Runs are compared under the matching engine profile: --compile runs as
+gpt-fast, eager runs as transformers (whose profile is uncalibrated: no published case covers it).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from modelmath.tools.errors import UnknownName
-from modelmath.tools.hardware import gpus, speed
+from modelmath.tools.hardware import engines, gpus, speed
 from modelmath.tools.model.formats import kv_format, weight_format
 from modelmath.tools.model.kv import bytes_for_sequence, kv_layout
 from modelmath.tools.model.memory import activation_peak, weight_bytes
@@ -39,7 +39,12 @@ def match_gpu(device_name: str, override: str | None):
     raise SystemExit(f"cannot match device {device_name!r} to the catalog; pass --gpu NAME")
 
 
-def compare(run: dict, gpu) -> dict:
+def engine_of(doc: dict):
+    """gpu_measure.py's --compile runs are the gpt-fast recipe; its default is transformers' eager loop."""
+    return engines.lookup("gpt-fast" if "compile" in doc.get("engine", "") else "transformers")
+
+
+def compare(run: dict, gpu, engine=None) -> dict:
     m = resolve_model({"model": run["model"]})
     shape, params = m.shape, parameter_count(m.shape)
     wfmt, kvfmt = weight_format(run.get("dtype", "bf16")), kv_format("bf16")
@@ -47,8 +52,9 @@ def compare(run: dict, gpu) -> dict:
     w = weight_bytes(params, wfmt)[0]
     kv = batch * bytes_for_sequence(kv_layout(shape, kvfmt), ctx + run["decode_steps"] + 3)
     act = activation_peak(shape, ctx * batch, batch)
-    dec = speed.decode_tokens_per_second(shape, params, gpu, wfmt, run["mean_kv_tokens_at_decode"], batch)
-    pre = speed.prefill(shape, params, gpu, wfmt, ctx).seconds
+    dec = speed.decode_tokens_per_second(shape, params, gpu, wfmt, run["mean_kv_tokens_at_decode"], batch,
+                                         engine=engine)
+    pre = speed.prefill(shape, params, gpu, wfmt, ctx, engine=engine).seconds
     # Prefill is compute-bound: a batch takes ~batch times one sequence, so tokens/s compare directly (the
     # weight read, paid once per batch, makes our figure slightly low at small context x large batch).
     pre_tps = speed.Band(ctx / pre.high, ctx / pre.mid, ctx / pre.low)
@@ -74,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     doc = json.loads(args.results.read_text(encoding="utf-8"))
     gpu = match_gpu(doc["device"]["name"], args.gpu)
     print(f"{doc['device']['name']} -> {gpu.id}; engine: {doc.get('engine')}; measured {doc['date']}")
-    rows = [compare(r, gpu) for r in doc["runs"] if not r.get("oom")]
+    rows = [compare(r, gpu, engine_of(doc)) for r in doc["runs"] if not r.get("oom")]
     head = f"{'model':16} {'ctx':>6} {'bs':>4} {'weights':>8} {'peak':>7} {'decode meas':>12} {'pred':>8} " \
            f"{'err':>7} {'in':>3} {'prefill meas':>13} {'pred':>9} {'err':>7} {'in':>3}"
     print(head)
