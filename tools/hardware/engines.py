@@ -134,7 +134,7 @@ def matmul_ceiling(gpu: GPU, fmt: str) -> tuple[float, bool]:
     arch = _data()["arch_matmul_ceiling"]
     table = arch.get(gpu.arch, {})
     if fmt in table:
-        return table[fmt], True
+        return table[fmt], fmt not in arch["assumed"].get(gpu.arch, ())
     if isinstance(own.get("bf16"), (int, float)):
         return own["bf16"], True
     if "bf16" in table:

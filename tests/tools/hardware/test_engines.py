@@ -60,3 +60,4 @@ def test_matmul_ceiling_prefers_the_device_measurement():
     assert engines.matmul_ceiling(h100, "fp8") == (0.709, True)
     assert engines.matmul_ceiling(b200, "fp8") == (0.745, True)
     assert engines.matmul_ceiling(l4, "bf16") == (0.7, False)  # Ada: no measurement, assumed
+    assert engines.matmul_ceiling(b200, "fp4") == (0.745, False)  # FP4 = FP8's figure: an assumption, said so
