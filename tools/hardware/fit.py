@@ -5,6 +5,7 @@ Placement conventions (stated in every result):
   does); when tp exceeds the KV heads, each GPU holds whole K/V projections for its head (replicated).
 - KV cache shards by KV head up to num_kv_heads, then replicates: a GPU always holds at least one KV head.
   MLA's latent is a single "head", so every GPU holds all of it (vLLM replicates it under TP).
+- The fixed state of linear/SSM layers shards with their heads: 1/tp per GPU (float32 recurrent state).
 - Activations: the residual stream and the sampling logits are whole on every GPU; the block-internal
   widths (QKV, MLP intermediate) shard 1/tp.
 - Runtime overhead per GPU: the core's 1 GiB, plus NCCL/custom all-reduce buffers once tp > 1.
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model.formats import WEIGHT_FORMATS, KVFormat, WeightFormat
-from ..model.kv import bytes_for_sequence, kv_layout
+from ..model.kv import kv_bytes_for_sequence, kv_layout
 from ..model.memory import (
     ACT_BYTES,
     DEFAULT_OVERHEAD_BYTES,
@@ -40,7 +41,7 @@ FALLBACK_FORMATS = ("bf16", "fp8", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "awq", "i
 class Placement:
     tp: int
     weights: int  # bytes per GPU
-    kv_per_sequence: int  # bytes per GPU for one sequence at the context
+    kv_per_sequence: int  # bytes per GPU for one sequence at the context (KV + fixed state)
     kv: int  # bytes per GPU for the whole batch
     activations: int
     overhead: int
@@ -48,6 +49,7 @@ class Placement:
     kv_heads_per_gpu: int
     kv_replicated: bool
     weights_replicated_extra: int  # bytes of K/V projections held whole because tp > kv_heads
+    state_per_sequence: int = 0  # of kv_per_sequence: the fixed state of linear/SSM layers
 
     @property
     def total(self) -> int:
@@ -92,13 +94,19 @@ def kv_heads_per_gpu(shape: ModelShape, tp: int) -> tuple[int, bool]:
     return 1, True
 
 
+def state_bytes_per_sequence_per_gpu(shape: ModelShape, kvfmt: KVFormat, tp: int) -> int:
+    return -(-kv_layout(shape, kvfmt).state_bytes_per_sequence // tp)
+
+
 def kv_bytes_per_sequence_per_gpu(shape: ModelShape, kvfmt: KVFormat, context: int, tp: int) -> int:
-    per_seq = bytes_for_sequence(kv_layout(shape, kvfmt), context)
+    """KV plus fixed state of one sequence on one GPU."""
+    state = state_bytes_per_sequence_per_gpu(shape, kvfmt, tp)
+    per_seq = kv_bytes_for_sequence(kv_layout(shape, kvfmt), context)
     if shape.mla is not None:
-        return per_seq
+        return per_seq + state
     held, _ = kv_heads_per_gpu(shape, tp)
-    # bytes_for_sequence is 2·kv_heads·(bytes per head) per layer-token, so this division is exact.
-    return per_seq // shape.num_kv_heads * held
+    # kv_bytes_for_sequence is 2·kv_heads·(bytes per head) per layer-token, so this division is exact.
+    return per_seq // shape.num_kv_heads * held + state
 
 
 def _kv_projection_extra(shape: ModelShape, wfmt: WeightFormat, tp: int) -> int:
@@ -140,7 +148,8 @@ def place(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, k
     return Placement(tp=tp, weights=weights, kv_per_sequence=kv_seq, kv=kv_seq * batch,
                      activations=activation_bytes_per_gpu(shape, tokens, batch, tp),
                      overhead=overhead_bytes(tp, overhead), usable=gpu.usable_bytes, kv_heads_per_gpu=held,
-                     kv_replicated=replicated, weights_replicated_extra=extra)
+                     kv_replicated=replicated, weights_replicated_extra=extra,
+                     state_per_sequence=state_bytes_per_sequence_per_gpu(shape, kvfmt, tp))
 
 
 def min_placement(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, kvfmt: KVFormat, *,
@@ -171,9 +180,11 @@ def max_context_on(placement_at_one_token: Placement, batch: int, context_cap: i
     non-windowed caches; a lower bound with sliding windows, which only grow slower)."""
     p = placement_at_one_token
     free = p.usable - p.weights - p.activations - p.overhead
-    if free <= 0 or p.kv_per_sequence == 0:
+    per_token = p.kv_per_sequence - p.state_per_sequence  # the KV of the one token
+    room = free // batch - p.state_per_sequence  # per sequence, after its fixed state
+    if free <= 0 or room < 0:
         return 0
-    return min(context_cap, free // (p.kv_per_sequence * batch))
+    return context_cap if per_token == 0 else min(context_cap, room // per_token)
 
 
 @dataclass(frozen=True)

@@ -114,14 +114,14 @@ def _attention_width(shape: ModelShape, absorbed: bool) -> int:
 
 def _keys_seen(shape: ModelShape, position: int) -> int:
     """Keys one query attends to, summed over layers."""
-    return sum(min(position, shape.sliding_window) if k == "sliding" else position for k in shape.kinds)
+    # attention layers only (linear/SSM layers attend to no keys); chunked layers bounded like sliding ones
+    return sum(min(position, w) if w else position for w in shape.attention_windows)
 
 
 def _causal_pairs(shape: ModelShape, prompt: int) -> int:
     """Σ over positions i = 1..P of keys attended, summed over layers (causal, windows applied)."""
     out = 0
-    for kind in shape.kinds:
-        w = shape.sliding_window if kind == "sliding" else None
+    for w in shape.attention_windows:  # chunked layers bounded like sliding ones (an upper bound)
         if w is None or prompt <= w:
             out += prompt * (prompt + 1) // 2
         else:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..units import GiB
 from .formats import KVFormat, WeightFormat
-from .kv import bytes_for_sequence, kv_layout
+from .kv import DEFAULT_STATE_DTYPE, kv_bytes_for_sequence, kv_layout
 from .params import ParamCount
 from .shape import ModelShape
 
@@ -33,10 +33,11 @@ class MemoryEstimate:
     activations: int
     overhead: int
     prefill_tokens: int
+    state: int = 0  # fixed per-sequence state of linear/SSM layers, whole batch
 
     @property
     def total(self) -> int:
-        return self.weights + self.kv_cache + self.activations + self.overhead
+        return self.weights + self.kv_cache + self.state + self.activations + self.overhead
 
 
 def weight_bytes(params: ParamCount, fmt: WeightFormat) -> tuple[int, int, int]:
@@ -62,6 +63,8 @@ def activation_peak(shape: ModelShape, tokens: int, batch: int) -> int:
         attn = shape.num_heads * (2 * (m.qk_nope_head_dim + m.qk_rope_head_dim) + 2 * m.v_head_dim)
     else:
         attn = shape.num_heads * shape.head_dim * 2 + 2 * shape.num_kv_heads * shape.head_dim
+    if shape.linear is not None:  # a state-space / linear-attention mixer's input projection
+        attn = max(attn, shape.linear.projection_width(h))
     if shape.moe is not None:
         widths = shape.moe.experts_per_token * shape.moe.expert_intermediate_size + shape.moe.shared_intermediate_size
         inter = max(widths, shape.intermediate_size if shape.moe.dense_layers else 0)
@@ -74,11 +77,14 @@ def activation_peak(shape: ModelShape, tokens: int, batch: int) -> int:
 
 def memory_estimate(shape: ModelShape, params: ParamCount, wfmt: WeightFormat, kvfmt: KVFormat, *,
                     context: int, batch: int, overhead_bytes: int = DEFAULT_OVERHEAD_BYTES,
-                    prefill_chunk_tokens: int | None = None) -> MemoryEstimate:
+                    prefill_chunk_tokens: int | None = None, state_dtype: str = DEFAULT_STATE_DTYPE) -> MemoryEstimate:
     w, quant, keep = weight_bytes(params, wfmt)
-    kv = batch * bytes_for_sequence(kv_layout(shape, kvfmt), context)
+    layout = kv_layout(shape, kvfmt, state_dtype)
+    kv = batch * kv_bytes_for_sequence(layout, context)
+    # A sequence slot holds its state from the first token (vLLM allocates it per running sequence).
+    state = batch * layout.state_bytes_per_sequence if context else 0
     chunk = prefill_chunk_tokens or DEFAULT_PREFILL_CHUNK_TOKENS
     prefill = min(chunk, context * batch)
     return MemoryEstimate(weights=w, weights_quantized_params=quant, weights_16bit_params=keep, kv_cache=kv,
                           activations=activation_peak(shape, prefill, batch), overhead=overhead_bytes,
-                          prefill_tokens=prefill)
+                          prefill_tokens=prefill, state=state)

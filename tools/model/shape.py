@@ -1,7 +1,12 @@
-"""The shape of a decoder-only transformer: every field that changes a parameter or KV count.
+"""The shape of a decoder-only model: every field that changes a parameter, KV or state count.
 
 Frozen and validated on construction, so every calculator can trust it. Readers (HF config, catalog,
 explicit fields) all end here; nothing downstream re-derives head_dim or guesses tying.
+
+Each layer has a token-mixer kind (`layer_types`): attention that caches K/V for every token ("full"),
+for at most a window ("sliding": sliding_window; "chunked": Llama-4 attention_chunk_size), a fixed-state
+mixer ("linear": `linear`, a Mamba / DeltaNet / lightning / short-conv LinearMixer), both side by side
+("hybrid": Falcon-H1), or none (Nemotron-H blocks that hold only an MLP or MoE).
 """
 
 from __future__ import annotations
@@ -9,12 +14,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from ..errors import InvalidInput
+from .mixers import LinearMixer
 
 FFN_KINDS = ("gated", "standard")
-NORM_KINDS = ("rmsnorm", "layernorm")
+# weight + bias (layernorm), weight only (rmsnorm, layernorm_nobias: Cohere), no weights (OLMo-1)
+NORM_KINDS = ("rmsnorm", "layernorm", "layernorm_nobias", "nonparametric")
 QK_NORM_KINDS = ("none", "per_head", "full")
 POSITION_KINDS = ("rotary", "learned", "alibi", "none")
-LAYER_KINDS = ("full", "sliding")
+LAYER_KINDS = ("full", "sliding", "chunked", "linear", "hybrid", "none")
+ATTENTION_KINDS = ("full", "sliding", "chunked", "hybrid")  # layers with attention (and a KV cache)
+STATE_KINDS = ("linear", "hybrid")  # layers with a LinearMixer (and a fixed state per sequence)
 
 
 def _positive(name: str, value: int | None, *, allow_none: bool = False, allow_zero: bool = False) -> None:
@@ -81,6 +90,36 @@ class MLA:
 
 
 @dataclass(frozen=True)
+class Indexer:
+    """DeepSeek sparse attention's lightning indexer (DeepSeek-V3.2): per layer it caches one key of
+    head_dim per token beside the MLA latent, and scores it with n_heads query heads."""
+
+    n_heads: int
+    head_dim: int
+    topk: int | None = None  # keys attended per query; does not change sizes
+
+    def __post_init__(self) -> None:
+        _positive("index_heads", self.n_heads)
+        _positive("index_head_dim", self.head_dim)
+        _positive("index_topk", self.topk, allow_none=True)
+
+
+@dataclass(frozen=True)
+class PerLayerInputs:
+    """Gemma 3n: a second embedding table giving every layer its own `width`-wide input per token
+    (vocab_size x num_layers x width), AltUp with `altup_inputs` parallel streams, LAuReL of `laurel_rank`."""
+
+    vocab_size: int
+    width: int
+    altup_inputs: int
+    laurel_rank: int
+
+    def __post_init__(self) -> None:
+        for n in ("vocab_size", "width", "altup_inputs", "laurel_rank"):
+            _positive(n, getattr(self, n))
+
+
+@dataclass(frozen=True)
 class ModelShape:
     vocab_size: int
     hidden_size: int
@@ -97,13 +136,23 @@ class ModelShape:
     norm: str = "rmsnorm"
     norms_per_layer: int = 2
     qk_norm: str = "none"
+    qk_norm_kind: str | None = None  # the QK norms' own kind when it differs from `norm` (StableLM)
     final_norm: bool = True
     positions: str = "rotary"
     max_position_embeddings: int | None = None  # learned table size; also the model's context window
     moe: MoE | None = None
     mla: MLA | None = None
-    layer_types: tuple[str, ...] | None = None  # per layer "full"/"sliding"; None → all full
+    layer_types: tuple[str, ...] | None = None  # per layer, one of LAYER_KINDS; None → all full (or sliding)
     sliding_window: int | None = None
+    attention_chunk_size: int | None = None  # "chunked" layers attend within chunks of this many tokens
+    linear: LinearMixer | None = None  # the mixer of "linear" / "hybrid" layers
+    indexer: Indexer | None = None
+    kv_shared_layers: int = 0  # the last N layers reuse an earlier layer's K/V: no cache, no k/v proj
+    no_ffn_layers: tuple[int, ...] = ()  # layers without an MLP or MoE (Nemotron-H mixer blocks)
+    attn_output_gate: bool = False  # q_proj also emits a per-head output gate (Qwen3-Next): 2x width
+    lm_head_bias: bool = False
+    ffn_act_params: int = 0  # learned activation parameters per MLP (Apertus xIELU: 2)
+    per_layer_inputs: PerLayerInputs | None = None
     attention_sinks: bool = False  # gpt-oss: one learned sink logit per head per layer
     parallel_block: bool = False  # attention and MLP read the same input (GPT-J/NeoX/Falcon)
     name: str = "custom"
@@ -135,6 +184,8 @@ class ModelShape:
         _choice("ffn", self.ffn, FFN_KINDS)
         _choice("norm", self.norm, NORM_KINDS)
         _choice("qk_norm", self.qk_norm, QK_NORM_KINDS)
+        if self.qk_norm_kind is not None:
+            _choice("qk_norm_kind", self.qk_norm_kind, NORM_KINDS)
         _choice("positions", self.positions, POSITION_KINDS)
         if self.positions == "learned" and not self.max_position_embeddings:
             raise InvalidInput("learned positions need max_position_embeddings", field="max_position_embeddings")
@@ -149,10 +200,31 @@ class ModelShape:
                 _choice("layer_types[]", t, LAYER_KINDS)
             if "sliding" in self.layer_types and not self.sliding_window:
                 raise InvalidInput("sliding layers need sliding_window", field="sliding_window")
+            if "chunked" in self.layer_types and not self.attention_chunk_size:
+                raise InvalidInput("chunked layers need attention_chunk_size", field="attention_chunk_size")
+            if any(t in STATE_KINDS for t in self.layer_types) and self.linear is None:
+                raise InvalidInput("linear/hybrid layers need a linear mixer (linear_kind and its sizes)",
+                                   field="linear_kind")
+        _positive("attention_chunk_size", self.attention_chunk_size, allow_none=True)
+        _positive("kv_shared_layers", self.kv_shared_layers, allow_zero=True)
+        _positive("ffn_act_params", self.ffn_act_params, allow_zero=True)
+        if self.kv_shared_layers >= self.num_layers:
+            raise InvalidInput(f"kv_shared_layers ({self.kv_shared_layers}) must be < num_layers "
+                               f"({self.num_layers})", field="kv_shared_layers")
+        if self.indexer is not None and self.mla is None:
+            raise InvalidInput("an attention indexer needs MLA (DeepSeek-V3.2)", field="index_head_dim")
+        object.__setattr__(self, "no_ffn_layers", tuple(sorted(set(self.no_ffn_layers))))
+        bad = [i for i in self.no_ffn_layers if not 0 <= i < self.num_layers]
+        if bad:
+            raise InvalidInput(f"no_ffn_layers {bad} outside 0..{self.num_layers - 1}", field="no_ffn_layers")
         if self.moe is not None:
+            object.__setattr__(self.moe, "dense_layers", tuple(sorted(set(self.moe.dense_layers))))
             bad = [i for i in self.moe.dense_layers if not 0 <= i < self.num_layers]
             if bad:
                 raise InvalidInput(f"dense_layers {bad} outside 0..{self.num_layers - 1}", field="dense_layers")
+            both = set(self.moe.dense_layers) & set(self.no_ffn_layers)
+            if both:
+                raise InvalidInput(f"layers {sorted(both)} cannot be both dense and FFN-less", field="dense_layers")
 
     # -- derived views used by several calculators --------------------------------------------------
     @property
@@ -163,14 +235,43 @@ class ModelShape:
             return self.layer_types
         return ("sliding" if self.sliding_window else "full",) * self.num_layers
 
+    def window(self, kind: str) -> int | None:
+        """Tokens an attention layer of this kind keeps (None: the whole context)."""
+        return {"sliding": self.sliding_window, "chunked": self.attention_chunk_size}.get(kind)
+
+    @property
+    def attention_windows(self) -> tuple[int | None, ...]:
+        """One entry per attention layer (linear / FFN-only layers left out): its window, None for full."""
+        return tuple(self.window(k) for k in self.kinds if k in ATTENTION_KINDS)
+
+    @property
+    def kv_cached_kinds(self) -> tuple[str, ...]:
+        """Kinds of the attention layers that keep a KV cache of their own (KV-shared layers left out)."""
+        own = self.kinds[:self.num_layers - self.kv_shared_layers]
+        return tuple(k for k in own if k in ATTENTION_KINDS)
+
+    @property
+    def state_layer_count(self) -> int:
+        return sum(1 for k in self.kinds if k in STATE_KINDS)
+
     @property
     def moe_layer_count(self) -> int:
-        return 0 if self.moe is None else self.num_layers - len(set(self.moe.dense_layers))
+        if self.moe is None:
+            return 0
+        return self.num_layers - len(self.moe.dense_layers) - len(self.no_ffn_layers)
+
+    @property
+    def dense_ffn_layer_count(self) -> int:
+        """Layers with a dense MLP (not MoE, not FFN-less)."""
+        if self.moe is None:
+            return self.num_layers - len(self.no_ffn_layers)
+        return len(self.moe.dense_layers)
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        if d["layer_types"] is not None:
-            d["layer_types"] = list(d["layer_types"])
+        for k in ("layer_types", "no_ffn_layers"):
+            if d[k] is not None:
+                d[k] = list(d[k])
         if d["moe"] is not None:
             d["moe"]["dense_layers"] = list(d["moe"]["dense_layers"])
         return d

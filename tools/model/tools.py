@@ -23,7 +23,14 @@ from ..schemas import (
 from ..units import GB, GiB, sizes
 from . import catalog
 from .formats import kv_format, weight_format
-from .kv import bytes_for_sequence, kv_layout, max_context_for_budget, max_sequences_for_budget, tokens_held
+from .kv import (
+    DEFAULT_STATE_DTYPE,
+    STATE_DTYPES,
+    kv_bytes_for_sequence,
+    kv_layout,
+    max_context_for_budget,
+    max_sequences_for_budget,
+)
 from .memory import DEFAULT_OVERHEAD_BYTES, DEFAULT_PREFILL_CHUNK_TOKENS, memory_estimate
 from .params import parameter_count
 from .resolve import describe, resolve_model, shape_from_entry
@@ -48,6 +55,17 @@ def shape_summary(shape: ModelShape) -> dict:
     if shape.sliding_window and "sliding" in shape.kinds:
         s["sliding_window"] = shape.sliding_window
         s["sliding_layers"] = shape.kinds.count("sliding")
+    if "chunked" in shape.kinds:
+        s["attention_chunk_size"] = shape.attention_chunk_size
+        s["chunked_layers"] = shape.kinds.count("chunked")
+    if set(shape.kinds) - {"full", "sliding", "chunked"}:
+        s["layer_kinds"] = {k: shape.kinds.count(k) for k in dict.fromkeys(shape.kinds)}
+    if shape.linear:
+        s["linear_mixer"] = {k: v for k, v in shape.linear.__dict__.items() if v not in (None, False, 0)}
+    if shape.indexer:
+        s["indexer"] = {"heads": shape.indexer.n_heads, "head_dim": shape.indexer.head_dim}
+    if shape.kv_shared_layers:
+        s["kv_shared_layers"] = shape.kv_shared_layers
     return s
 
 
@@ -126,54 +144,88 @@ def _budget(inp: dict) -> int | None:
     return None
 
 
-def kv_report(m: ResolvedModel, context: int, batch: int, kv_dtype: str, budget: int | None = None) -> dict:
+def _layer_rows(m: ResolvedModel, layout, context: int, batch: int) -> list[dict]:
+    """One row per cache kind: full attention, each window, and the fixed-state layers."""
+    b = layout.bytes_per_token_per_layer
+    rows = []
+    if layout.full_layers:
+        rows.append({"type": "full", "layers": layout.full_layers, "tokens_held_per_sequence": context,
+                     "bytes": b * layout.full_layers * context * batch})
+    for kind, window, n in layout.windowed:
+        held = min(context, window)
+        rows.append({"type": kind, "layers": n, "window_tokens": window, "tokens_held_per_sequence": held,
+                     "bytes": b * n * held * batch})
+    if layout.state_layers:
+        rows.append({"type": "state", "mixer": m.shape.linear.kind, "layers": layout.state_layers,
+                     "conv_state_bytes_per_layer": layout.conv_state_bytes_per_layer,
+                     "recurrent_state_bytes_per_layer": layout.recurrent_state_bytes_per_layer,
+                     "state_dtype": layout.state_dtype, "bytes": layout.state_bytes_per_sequence * batch})
+    return rows
+
+
+def _kv_assumptions(s: ModelShape, fmt, layout) -> list[str]:
+    a = [f"{fmt.name} KV: {fmt.note}"]
+    if s.mla:
+        a.append("MLA cached as vLLM/SGLang store it: latent (kv_lora_rank) + rope key, one head, no K/V pair")
+        if s.indexer:
+            a.append(f"DeepSeek sparse-attention indexer: one {s.indexer.head_dim}-wide key per token per layer "
+                     f"in {fmt.name} beside the latent (vLLM stores it as fp8 + scale)")
+    elif layout.caching_layers:
+        a.append(f"K and V for {s.num_kv_heads} KV heads x head_dim {s.head_dim} per layer")
+    if layout.windowed:
+        a.append("sliding-window and chunked layers hold min(context, window) tokens (transformers convention; "
+                 "vLLM keeps window - 1 + max_num_batched_tokens)")
+    if s.kv_shared_layers:
+        a.append(f"the last {s.kv_shared_layers} layers reuse earlier layers' K/V and cache nothing of their own")
+    if layout.state_layers:
+        a.append(f"{layout.state_layers} {s.linear.kind} layers keep a fixed state per sequence, independent of "
+                 f"context: conv window in 16-bit + recurrent state in {layout.state_dtype} (float32 is what "
+                 "transformers' kernels and vLLM's default keep; state_dtype changes it)")
+    a.append("bytes_per_token counts every caching layer (before any window fills); total_bytes applies the "
+             "windows and adds the fixed state")
+    return a
+
+
+def kv_report(m: ResolvedModel, context: int, batch: int, kv_dtype: str, budget: int | None = None,
+              state_dtype: str = DEFAULT_STATE_DTYPE) -> dict:
     fmt = kv_format(kv_dtype)
-    layout = kv_layout(m.shape, fmt)
-    per_seq = bytes_for_sequence(layout, context)
+    layout = kv_layout(m.shape, fmt, state_dtype)
+    kv_seq = kv_bytes_for_sequence(layout, context)
+    per_seq = kv_seq + layout.state_bytes_per_sequence
     total = per_seq * batch
-    full_t, slide_t = tokens_held(layout, context)
-    by_type = [{"type": "full", "layers": layout.full_layers, "tokens_held_per_sequence": full_t,
-                "bytes": layout.bytes_per_token_per_layer * layout.full_layers * full_t * batch}]
-    if layout.sliding_layers:
-        by_type.append({"type": "sliding", "layers": layout.sliding_layers, "window_tokens": layout.window,
-                        "tokens_held_per_sequence": slide_t,
-                        "bytes": layout.bytes_per_token_per_layer * layout.sliding_layers * slide_t * batch})
-    layers = layout.full_layers + layout.sliding_layers
     out = {
         "model": describe(m), "kv_dtype": fmt.name, "context_tokens": context, "batch_size": batch,
-        "bytes_per_token": layout.bytes_per_token_per_layer * layers,
+        "bytes_per_token": layout.bytes_per_token,
         "bytes_per_token_per_layer": layout.bytes_per_token_per_layer,
         "bytes_per_sequence": per_seq,
         "total_bytes": total, "total_gb": round(total / GB, 3), "total_gib": round(total / GiB, 3),
-        "by_layer_type": by_type,
+        "by_layer_type": _layer_rows(m, layout, context, batch),
     }
+    if layout.state_layers:
+        out.update(kv_bytes_per_sequence=kv_seq, state_bytes_per_sequence=layout.state_bytes_per_sequence,
+                   state_dtype=layout.state_dtype)
     s = m.shape
-    if s.mla:
-        expanded = layout.expanded_bytes_per_token_per_layer * layers
+    if s.mla and layout.caching_layers:
+        expanded = layout.expanded_bytes_per_token_per_layer * layout.caching_layers
         out["mla"] = {"cached_dims_per_layer": s.mla.kv_lora_rank + s.mla.qk_rope_head_dim,
                       "naive_expanded_bytes_per_token": expanded,
                       "compression_vs_expanded": round(expanded / out["bytes_per_token"], 2)}
     warnings = _context_warnings(m.shape, context)
+    a = _kv_assumptions(s, fmt, layout)
     if budget is not None:
         max_ctx = max_context_for_budget(layout, budget, batch)
         out["budget"] = {"memory_budget_bytes": budget, "max_context_tokens_at_batch": max_ctx,
                          "max_sequences_at_context": max_sequences_for_budget(layout, budget, context)}
         window = m.shape.max_position_embeddings
-        if window and (max_ctx is None or max_ctx > window):
+        if max_ctx == 0 and layout.state_layers:
+            warnings.append(f"the fixed state of {batch} sequence(s) alone ({layout.state_bytes_per_sequence * batch:,}"
+                            " bytes) exceeds the budget")
+        elif window and (max_ctx is None or max_ctx > window):
             out["budget"]["model_context_window_tokens"] = window
             warnings.append(f"the budget would hold more context than the model's window ({window:,} tokens); "
                             "the usable maximum is the window")
-    a = [f"{fmt.name} KV: {fmt.note}"]
-    if s.mla:
-        a.append("MLA cached as vLLM/SGLang store it: latent (kv_lora_rank) + rope key, one head, no K/V pair")
-    else:
-        a.append(f"K and V for {s.num_kv_heads} KV heads x head_dim {s.head_dim} per layer")
-    if layout.sliding_layers:
-        a.append(f"sliding-window layers hold min(context, {layout.window}) tokens (transformers convention; "
-                 "vLLM keeps window - 1 + max_num_batched_tokens)")
-    if budget is not None and out["budget"]["max_context_tokens_at_batch"] is None:
-        a.append("every layer is sliding-window: the cache stops growing at the window, context is unbounded")
-    a.append("bytes_per_token counts every layer (before any window fills); total_bytes applies the windows")
+        if max_ctx is None:
+            a.append("no layer keeps every token (windows fill, or only fixed state): context is unbounded")
     out["assumptions"] = a
     if warnings:
         out["warnings"] = warnings
@@ -182,7 +234,7 @@ def kv_report(m: ResolvedModel, context: int, batch: int, kv_dtype: str, budget:
 
 def _kv(inp: dict) -> dict:
     return kv_report(resolve_model(inp), inp["context_tokens"], inp.get("batch_size", 1),
-                     inp.get("kv_dtype", "bf16"), _budget(inp))
+                     inp.get("kv_dtype", "bf16"), _budget(inp), inp.get("state_dtype", DEFAULT_STATE_DTYPE))
 
 
 _BUDGET_PROPS = {
@@ -190,13 +242,17 @@ _BUDGET_PROPS = {
                          "description": "Memory for KV (decimal GB); adds max context and max sequences."},
     "memory_budget_gib": {"type": "number", "exclusiveMinimum": 0, "description": "Same in GiB."},
 }
-_KV_PROPS = {"context_tokens": CONTEXT, "batch_size": BATCH, "kv_dtype": KV_DTYPE, **_BUDGET_PROPS}
+_STATE_DTYPE = {"enum": list(STATE_DTYPES),
+                "description": "Recurrent state dtype of linear/SSM layers (default fp32)."}
+_KV_PROPS = {"context_tokens": CONTEXT, "batch_size": BATCH, "kv_dtype": KV_DTYPE, "state_dtype": _STATE_DTYPE,
+             **_BUDGET_PROPS}
 
 KV_CACHE = Tool(
     name="kv_cache",
     description=(
         "KV-cache bytes per token and total for context_tokens x batch_size; exact for GQA/MQA, MLA (latent, "
-        "as vLLM stores it) and sliding-window layers. With a memory budget: max context and max sequences."),
+        "as vLLM stores it), sliding/chunked layers, and the fixed per-sequence state of linear/SSM layers. "
+        "With a memory budget: max context and max sequences."),
     input_schema=sent_schema(_KV_PROPS, ("context_tokens",)),
     validation_schema=validation_schema(_KV_PROPS, ("context_tokens",)),
     func=_kv,
@@ -214,11 +270,14 @@ def memory_report(m: ResolvedModel, inp: dict) -> dict:
     overhead = overhead_bytes(inp)
     overhead = DEFAULT_OVERHEAD_BYTES if overhead is None else overhead
     params = parameter_count(m.shape)
+    state_dtype = inp.get("state_dtype", DEFAULT_STATE_DTYPE)
     est = memory_estimate(m.shape, params, wfmt, kvfmt, context=context, batch=batch, overhead_bytes=overhead,
-                          prefill_chunk_tokens=inp.get("prefill_chunk_tokens"))
+                          prefill_chunk_tokens=inp.get("prefill_chunk_tokens"), state_dtype=state_dtype)
     total = est.total
     items = {"weights": sizes(est.weights), "kv_cache": sizes(est.kv_cache),
              "activations": sizes(est.activations), "runtime_overhead": sizes(est.overhead)}
+    if est.state:
+        items["recurrent_state"] = sizes(est.state)
     a = [f"weights: {params.total:,} params; {wfmt.name} = {wfmt.bits_float:.4g} bits/weight ({wfmt.source})"]
     if wfmt.note:
         a.append(f"{wfmt.name}: {wfmt.note}")
@@ -227,6 +286,9 @@ def memory_report(m: ResolvedModel, inp: dict) -> dict:
         a.append(f"{est.weights_16bit_params:,} {which} params kept in 16-bit, as quantized checkpoints do")
     if context:
         a.append(f"KV: {kvfmt.name}, {context:,} tokens x {batch} sequence(s)")
+        if est.state:
+            a.append(f"recurrent_state: {m.shape.state_layer_count} {m.shape.linear.kind} layers keep a fixed state "
+                     f"per sequence (conv window 16-bit, recurrent state {state_dtype}), independent of context")
     else:
         a.append("KV cache not included: no context_tokens given")
     a.append(f"activations: peak of one layer over a {est.prefill_tokens:,}-token prefill chunk in 16-bit "
@@ -237,7 +299,7 @@ def memory_report(m: ResolvedModel, inp: dict) -> dict:
              "gpu_memory_utilization (default 0.9) of the GPU")
     out = {"model": describe(m), "weight_dtype": wfmt.name, "kv_dtype": kvfmt.name, "context_tokens": context,
            "batch_size": batch, "weights_bytes": est.weights, "kv_cache_bytes": est.kv_cache,
-           "activations_bytes": est.activations, "overhead_bytes": est.overhead,
+           "activations_bytes": est.activations, "overhead_bytes": est.overhead, "state_bytes": est.state,
            "total_bytes": total, "total_gb": round(total / GB, 3), "total_gib": round(total / GiB, 3),
            "items": items, "total_params": params.total, "bits_per_weight": round(wfmt.bits_float, 4),
            "assumptions": a}
@@ -255,6 +317,7 @@ _MEM_PROPS = {
     "weight_dtype": WEIGHT_DTYPE, "kv_dtype": KV_DTYPE,
     "context_tokens": {"type": "integer", "minimum": 0, "description": "Tokens per sequence (0: no KV)."},
     "batch_size": BATCH,
+    "state_dtype": _STATE_DTYPE,
     "overhead_gib": OVERHEAD_GIB,
     "prefill_chunk_tokens": {**COUNT, "description": "Tokens per prefill step (default 8192)."},
 }
