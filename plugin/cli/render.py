@@ -26,7 +26,7 @@ def _value(key: str, v) -> str:
     if isinstance(v, int) and not isinstance(v, bool):
         if key.endswith("bytes") or key == "bytes":
             return f"{v:,} B  = {v / _GB:,.3f} GB = {v / _GIB:,.3f} GiB"
-        if key.startswith("bytes_per"):
+        if key.startswith("bytes_per") or "_bytes_per_" in key:  # kv_/state_bytes_per_sequence too
             return f"{v:,} B  ({_binary(v)})"
         if key.endswith("params"):
             return f"{v:,}  ({v / 1e9:,.3f} B)" if v >= 10**8 else f"{v:,}"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from ..errors import InvalidInput
 from .catalog import CatalogEntry, lookup
 from .hf_config import read_hf_config
-from .shape import MLA, ModelShape, MoE, ResolvedModel
+from .mixers import MIXER_KINDS, LinearMixer
+from .shape import LAYER_KINDS, MLA, Indexer, ModelShape, MoE, ResolvedModel
 
 _INT = {"type": "integer", "minimum": 1}
 _INT0 = {"type": "integer", "minimum": 0}
@@ -27,8 +28,12 @@ ARCHITECTURE_SCHEMA: dict = {
         "positions": {"enum": ["rotary", "learned", "alibi", "none"]},
         "max_position_embeddings": _INT,
         "sliding_window": _INT,
-        "layer_types": {"type": "array", "items": {"enum": ["full", "sliding"]}},
+        "layer_types": {"type": "array", "items": {"enum": list(LAYER_KINDS)}},
         "attention_sinks": _BOOL,
+        "attention_chunk_size": _INT, "kv_shared_layers": _INT0,
+        "linear_kind": {"enum": list(MIXER_KINDS)}, "linear_heads": _INT, "linear_head_dim": _INT,
+        "linear_state_size": _INT, "linear_groups": _INT, "linear_conv_kernel": _INT, "linear_inner_size": _INT,
+        "index_heads": _INT, "index_head_dim": _INT,
         "num_experts": _INT, "experts_per_token": _INT, "expert_intermediate_size": _INT,
         "shared_intermediate_size": _INT0, "dense_layers": _INT0,
         "kv_lora_rank": _INT, "q_lora_rank": _INT, "qk_nope_head_dim": _INT, "qk_rope_head_dim": _INT,
@@ -52,7 +57,11 @@ ARCHITECTURE_DOC = (
     "norms_per_layer, qk_norm (none|per_head|full), positions (rotary|learned|alibi|none), "
     "max_position_embeddings, sliding_window, layer_types (list of full|sliding), attention_sinks; MoE: "
     "num_experts, experts_per_token, expert_intermediate_size, shared_intermediate_size, dense_layers (first N "
-    "dense); MLA: kv_lora_rank, q_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim.")
+    "dense); MLA: kv_lora_rank, q_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim; index_heads, "
+    "index_head_dim (DeepSeek-V3.2 indexer). Hybrids: layer_types may also be chunked|linear|hybrid|none, "
+    "attention_chunk_size, kv_shared_layers (last N reuse K/V); linear layers: linear_kind (mamba|mamba2|"
+    "gated_deltanet|lightning|short_conv), linear_heads, linear_head_dim, linear_state_size, linear_groups, "
+    "linear_conv_kernel, linear_inner_size.")
 
 
 def model_properties(full: bool, documented: bool = False) -> dict:
@@ -69,6 +78,26 @@ def model_properties(full: bool, documented: bool = False) -> dict:
 
 
 _MLA_KEYS = ("kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")
+_LINEAR_KEYS = ("linear_kind", "linear_heads", "linear_head_dim", "linear_state_size", "linear_groups",
+                "linear_conv_kernel", "linear_inner_size")
+
+
+def _linear_from_architecture(a: dict) -> LinearMixer | None:
+    """The fixed-state mixer of linear/hybrid layers. Unset sizes take the usual values: Mamba-2 inner width
+    heads x head_dim, Mamba-1 inner 2 x hidden with dt_rank ceil(hidden / 16), short conv over the hidden size."""
+    given = [k for k in _LINEAR_KEYS if k in a]
+    if not given:
+        return None
+    if "linear_kind" not in a:
+        raise InvalidInput(f"{given[0]} needs linear_kind", field="architecture.linear_kind",
+                           allowed=list(MIXER_KINDS))
+    kind, h = a["linear_kind"], a["hidden_size"]
+    heads, head_dim = a.get("linear_heads", 1), a.get("linear_head_dim", 1)
+    default_inner = {"mamba2": heads * head_dim, "mamba": 2 * h, "short_conv": h}.get(kind, 0)
+    return LinearMixer(kind, num_heads=heads, head_dim=head_dim, state_size=a.get("linear_state_size", 0),
+                       num_groups=a.get("linear_groups", 1), conv_kernel=a.get("linear_conv_kernel", 0),
+                       inner_size=a.get("linear_inner_size", default_inner),
+                       dt_rank=-(-h // 16) if kind == "mamba" else 0, conv_bias=kind in ("mamba", "mamba2"))
 _MOE_KEYS = ("num_experts", "experts_per_token", "expert_intermediate_size")
 
 
@@ -97,7 +126,13 @@ def shape_from_architecture(a: dict, name: str = "custom") -> ModelShape:
     kw = {k: a[k] for k in ("vocab_size", "hidden_size", "head_dim", "intermediate_size", "ffn", "qkv_bias",
                             "o_bias", "mlp_bias", "norm", "norms_per_layer", "qk_norm", "positions",
                             "max_position_embeddings", "sliding_window", "layer_types", "attention_sinks",
-                            "tied_embeddings") if k in a}
+                            "tied_embeddings", "attention_chunk_size", "kv_shared_layers") if k in a}
+    kw["linear"] = _linear_from_architecture(a)
+    if "index_heads" in a or "index_head_dim" in a:
+        if mla is None or "index_heads" not in a or "index_head_dim" not in a:
+            raise InvalidInput("an indexer needs index_heads and index_head_dim, with the MLA fields",
+                               field="architecture.index_head_dim")
+        kw["indexer"] = Indexer(n_heads=a["index_heads"], head_dim=a["index_head_dim"])
     if mla is not None and "head_dim" not in kw:
         kw["head_dim"] = a["qk_nope_head_dim"] + a["qk_rope_head_dim"]
     kv_heads = a["heads"] if mla is not None else a.get("kv_heads")
