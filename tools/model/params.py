@@ -124,7 +124,7 @@ def parameter_count(shape: ModelShape) -> ParamCount:
     table, per_layer_extra, model_extra = _per_layer_inputs(shape)
     emb = shape.vocab_size * h + table
     if shape.positions == "learned":
-        emb += shape.max_position_embeddings * h
+        emb += (shape.max_position_embeddings + shape.position_offset) * h
     head = (0 if shape.tied_embeddings else shape.vocab_size * h) + (shape.vocab_size if shape.lm_head_bias else 0)
 
     moe = shape.moe
@@ -151,7 +151,7 @@ def parameter_count(shape: ModelShape) -> ParamCount:
         if moe.shared_intermediate_size:
             shared += _mlp(shape, h, moe.shared_intermediate_size) + h * moe.shared_expert_gate
         router += h * moe.num_experts + moe.num_experts * (moe.router_bias + moe.router_score_bias)
-    norms += _norm(shape, h) if shape.final_norm else 0
+    norms += _norm(shape, h) * (shape.final_norm + shape.embedding_norm)
     extras = per_layer_extra * n + model_extra
 
     total = emb + head + attention + linear + norms + dense_mlp + routed + shared + router + extras

@@ -151,6 +151,8 @@ class ModelShape:
     no_ffn_layers: tuple[int, ...] = ()  # layers without an MLP or MoE (Nemotron-H mixer blocks)
     attn_output_gate: bool = False  # q_proj also emits a per-head output gate (Qwen3-Next): 2x width
     lm_head_bias: bool = False
+    embedding_norm: bool = False  # a norm right after the token embedding (BLOOM word_embeddings_layernorm)
+    position_offset: int = 0  # learned position rows beyond max_position_embeddings (OPT keeps 2 extra)
     ffn_act_params: int = 0  # learned activation parameters per MLP (Apertus xIELU: 2)
     per_layer_inputs: PerLayerInputs | None = None
     attention_sinks: bool = False  # gpt-oss: one learned sink logit per head per layer
@@ -208,6 +210,7 @@ class ModelShape:
         _positive("attention_chunk_size", self.attention_chunk_size, allow_none=True)
         _positive("kv_shared_layers", self.kv_shared_layers, allow_zero=True)
         _positive("ffn_act_params", self.ffn_act_params, allow_zero=True)
+        _positive("position_offset", self.position_offset, allow_zero=True)
         if self.kv_shared_layers >= self.num_layers:
             raise InvalidInput(f"kv_shared_layers ({self.kv_shared_layers}) must be < num_layers "
                                f"({self.num_layers})", field="kv_shared_layers")

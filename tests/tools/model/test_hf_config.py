@@ -28,8 +28,8 @@ def test_catalog_covers_every_model_type():
 
 def test_unknown_model_type_names_supported_ones():
     with pytest.raises(UnsupportedConfig) as exc:
-        shape_from_hf_config({"model_type": "mamba"})
-    assert "mamba" in exc.value.message and "llama" in exc.value.message
+        shape_from_hf_config({"model_type": "rwkv"})
+    assert "rwkv" in exc.value.message and "llama" in exc.value.message
     assert "qwen3_moe" in exc.value.allowed
 
 
@@ -141,7 +141,7 @@ def test_model_type_inferred_from_architectures():
     s = shape_from_hf_config({"architectures": ["MixtralForCausalLM"]})
     assert parameter_count(s).total == 46_702_792_704
     with pytest.raises(UnsupportedConfig):
-        shape_from_hf_config({"architectures": ["MambaForCausalLM"]})
+        shape_from_hf_config({"architectures": ["RwkvForCausalLM"]})
 
 
 def test_config_outside_the_catalog_smollm2_135m():

@@ -67,6 +67,20 @@ def _mamba2(cfg: Cfg) -> dict:
                 layer_types=("linear",) * n, linear=mixer, no_ffn_layers=tuple(range(n)), model_type=cfg.model_type)
 
 
+def _mamba(cfg: Cfg) -> dict:
+    # Mamba-1: one RMSNorm + mixer per layer, no attention, no MLP.
+    n, h = cfg.int("num_hidden_layers"), cfg.int("hidden_size")
+    rank = cfg.get("time_step_rank")
+    mixer = LinearMixer("mamba", inner_size=_expand(cfg, "expand"), state_size=cfg.int("state_size"),
+                        conv_kernel=cfg.int("conv_kernel"),
+                        dt_rank=math.ceil(h / 16) if rank == "auto" else cfg.int("time_step_rank"),
+                        conv_bias=bool(cfg.get("use_conv_bias")), proj_bias=bool(cfg.get("use_bias")))
+    return dict(vocab_size=cfg.int("vocab_size"), hidden_size=h, num_layers=n, num_heads=1, head_dim=h,
+                intermediate_size=mixer.inner_size, positions="none", norms_per_layer=1,
+                tied_embeddings=bool(cfg.get("tie_word_embeddings", True)), layer_types=("linear",) * n,
+                linear=mixer, no_ffn_layers=tuple(range(n)), model_type=cfg.model_type)
+
+
 def _bamba(cfg: Cfg) -> dict:
     n = cfg.int("num_hidden_layers")
     attn = set(cfg.int_list("attn_layer_indices") or [])
@@ -207,6 +221,9 @@ FAMILIES: dict[str, Family] = {
     "mamba2": Family(_mamba2, dict(num_heads=128, head_dim=64, vocab_size=32768, hidden_size=4096, state_size=128,
                                    num_hidden_layers=64, expand=2, conv_kernel=4, n_groups=8, use_bias=False,
                                    use_conv_bias=True, tie_word_embeddings=False), ("Mamba2ForCausalLM",)),
+    "mamba": Family(_mamba, dict(vocab_size=50280, hidden_size=768, state_size=16, num_hidden_layers=32, expand=2,
+                                 conv_kernel=4, use_bias=False, use_conv_bias=True, time_step_rank="auto",
+                                 tie_word_embeddings=True), ("MambaForCausalLM",)),
     "bamba": Family(_bamba, dict(vocab_size=128000, max_position_embeddings=262144, attn_layer_indices=None,
                                  **_BASE, **_MAMBA2_FIELDS), ("BambaForCausalLM",)),
     "granitemoehybrid": Family(_granite_hybrid, dict(

@@ -6,6 +6,7 @@ Defaults: the transformers config classes (gptj … starcoder2 from transformers
 
 from __future__ import annotations
 
+from ...errors import InvalidInput, UnsupportedConfig
 from .base import Cfg, Family, common
 
 
@@ -28,6 +29,71 @@ def _gptj(cfg: Cfg) -> dict:
                 tied_embeddings=bool(cfg.get("tie_word_embeddings", False)), mlp_bias=True, norm="layernorm",
                 norms_per_layer=1, parallel_block=True, lm_head_bias=True,
                 max_position_embeddings=cfg.int("n_positions"), model_type="gptj")
+
+
+def _gpt_bigcode(cfg: Cfg) -> dict:
+    # GPT-2 layout with multi-query attention (one K/V head) when multi_query.
+    d = _gpt2(cfg)
+    d.update(num_kv_heads=1 if cfg.get("multi_query", True) else None, model_type="gpt_bigcode")
+    return d
+
+
+def _gpt_neo(cfg: Cfg) -> dict:
+    # Learned positions; unbiased q/k/v, biased out_proj and MLP; "local" layers attend within window_size.
+    n = cfg.int("num_layers")
+    kinds: list[str] = []
+    for entry in cfg.get("attention_types"):
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], list)
+                and isinstance(entry[1], int) and set(entry[0]) <= {"global", "local"}):
+            raise InvalidInput("attention_types must look like [[['global', 'local'], 12]]",
+                               field="hf_config.attention_types")
+        kinds += ["full" if t == "global" else "sliding" for t in entry[0]] * entry[1]
+    if len(kinds) != n:
+        raise InvalidInput(f"attention_types expand to {len(kinds)} layers, num_layers is {n}",
+                           field="hf_config.attention_types")
+    h = cfg.int("hidden_size")
+    inner = cfg.get("intermediate_size")
+    return dict(vocab_size=cfg.int("vocab_size"), hidden_size=h, num_layers=n, num_heads=cfg.int("num_heads"),
+                intermediate_size=inner if inner else 4 * h, ffn="standard", norm="layernorm", o_bias=True,
+                mlp_bias=True, positions="learned", max_position_embeddings=cfg.int("max_position_embeddings"),
+                tied_embeddings=bool(cfg.get("tie_word_embeddings", True)), layer_types=tuple(kinds),
+                sliding_window=cfg.int("window_size") if "sliding" in kinds else None, model_type="gpt_neo")
+
+
+def _opt(cfg: Cfg) -> dict:
+    # Learned positions with 2 extra rows (OPTLearnedPositionalEmbedding offset); biased everything;
+    # LayerNorms; the final LayerNorm only in pre-norm models (do_layer_norm_before).
+    h = cfg.int("hidden_size")
+    if cfg.int("word_embed_proj_dim") != h:
+        raise UnsupportedConfig("OPT with word_embed_proj_dim != hidden_size (project_in/out, OPT-350M) is not "
+                                "supported", field="hf_config.word_embed_proj_dim")
+    bias = bool(cfg.get("enable_bias", True))
+    affine = bool(cfg.get("layer_norm_elementwise_affine", True))
+    return dict(vocab_size=cfg.int("vocab_size"), hidden_size=h, num_layers=cfg.int("num_hidden_layers"),
+                num_heads=cfg.int("num_attention_heads"), intermediate_size=cfg.int("ffn_dim"), ffn="standard",
+                qkv_bias=bias, o_bias=bias, mlp_bias=bias, norm="layernorm" if affine else "nonparametric",
+                final_norm=bool(cfg.get("do_layer_norm_before")) and not cfg.get("_remove_final_layer_norm"),
+                positions="learned", max_position_embeddings=cfg.int("max_position_embeddings"), position_offset=2,
+                tied_embeddings=bool(cfg.get("tie_word_embeddings", True)), model_type="opt")
+
+
+def _bloom(cfg: Cfg) -> dict:
+    # ALiBi, a LayerNorm after the embedding, fused biased QKV, biased dense and 4h MLP. Hub configs may
+    # still say n_embed for hidden_size (BloomConfig accepts it).
+    h = cfg.raw.get("hidden_size", cfg.raw.get("n_embed", cfg.defaults["hidden_size"]))
+    if isinstance(h, bool) or not isinstance(h, int):
+        raise InvalidInput(f"config field hidden_size must be an integer, got {h!r}", field="hf_config.hidden_size")
+    return dict(vocab_size=cfg.int("vocab_size"), hidden_size=h, num_layers=cfg.int("n_layer"),
+                num_heads=cfg.int("n_head"), intermediate_size=4 * h, ffn="standard", qkv_bias=True, o_bias=True,
+                mlp_bias=True, norm="layernorm", embedding_norm=True, positions="alibi",
+                tied_embeddings=bool(cfg.get("tie_word_embeddings", True)), model_type="bloom")
+
+
+def _codegen(cfg: Cfg) -> dict:
+    # GPT-J layout: parallel block, one LayerNorm, unbiased fused QKV and out_proj, biased MLP and LM head.
+    d = _gptj(cfg)
+    d["model_type"] = "codegen"
+    return d
 
 
 def _gpt_neox(cfg: Cfg) -> dict:
@@ -90,6 +156,20 @@ FAMILIES: dict[str, Family] = {
                                tie_word_embeddings=True), ("GPT2LMHeadModel",)),
     "gptj": Family(_gptj, dict(vocab_size=50400, n_positions=2048, n_embd=4096, n_layer=28, n_head=16, n_inner=None,
                                tie_word_embeddings=False), ("GPTJForCausalLM",)),
+    "gpt_bigcode": Family(_gpt_bigcode, dict(vocab_size=50257, n_positions=1024, n_embd=768, n_layer=12, n_head=12,
+                                             n_inner=None, multi_query=True, tie_word_embeddings=True),
+                          ("GPTBigCodeForCausalLM",)),
+    "gpt_neo": Family(_gpt_neo, dict(vocab_size=50257, max_position_embeddings=2048, hidden_size=2048, num_layers=24,
+                                     attention_types=[[["global", "local"], 12]], num_heads=16, intermediate_size=None,
+                                     window_size=256, tie_word_embeddings=True), ("GPTNeoForCausalLM",)),
+    "opt": Family(_opt, dict(vocab_size=50272, hidden_size=768, num_hidden_layers=12, ffn_dim=3072,
+                             max_position_embeddings=2048, do_layer_norm_before=True, _remove_final_layer_norm=False,
+                             word_embed_proj_dim=768, num_attention_heads=12, enable_bias=True,
+                             layer_norm_elementwise_affine=True, tie_word_embeddings=True), ("OPTForCausalLM",)),
+    "bloom": Family(_bloom, dict(vocab_size=250880, hidden_size=64, n_layer=2, n_head=8, tie_word_embeddings=True),
+                    ("BloomForCausalLM",)),
+    "codegen": Family(_codegen, dict(vocab_size=50400, n_positions=2048, n_embd=4096, n_layer=28, n_head=16,
+                                     n_inner=None, tie_word_embeddings=False), ("CodeGenForCausalLM",)),
     "gpt_neox": Family(_gpt_neox, dict(vocab_size=50432, hidden_size=6144, num_hidden_layers=44,
                                        num_attention_heads=64, intermediate_size=24576, max_position_embeddings=2048,
                                        tie_word_embeddings=False, use_parallel_residual=True, attention_bias=True),
