@@ -86,25 +86,31 @@ def every_nth_full(n: int, pattern: int) -> tuple[str, ...]:
 
 
 def common(cfg: Cfg, **over) -> dict:
-    """Fields of a Llama-style decoder (num_attention_heads, attention_bias on all four projections …)."""
-    n_heads = cfg.int("num_attention_heads")
-    kv = cfg.get("num_key_value_heads")
-    bias = bool(cfg.get("attention_bias", False))
-    d = dict(
-        vocab_size=cfg.int("vocab_size"),
-        hidden_size=cfg.int("hidden_size"),
-        num_layers=cfg.int("num_hidden_layers"),
-        num_heads=n_heads,
-        num_kv_heads=kv if kv is not None else n_heads,
-        head_dim=cfg.get("head_dim"),
-        intermediate_size=cfg.int("intermediate_size"),
-        tied_embeddings=bool(cfg.get("tie_word_embeddings", False)),
-        max_position_embeddings=cfg.get("max_position_embeddings"),
+    """Fields of a Llama-style decoder (num_attention_heads, attention_bias on all four projections …);
+    a field given in `over` is taken as is and not read from the config."""
+    def bias() -> bool:
+        return bool(cfg.get("attention_bias", False))
+
+    def heads() -> int:
+        return cfg.int("num_attention_heads")
+
+    fields = dict(
+        vocab_size=lambda: cfg.int("vocab_size"),
+        hidden_size=lambda: cfg.int("hidden_size"),
+        num_layers=lambda: cfg.int("num_hidden_layers"),
+        num_heads=heads,
+        num_kv_heads=lambda: cfg.get("num_key_value_heads") if cfg.get("num_key_value_heads") is not None
+        else heads(),
+        head_dim=lambda: cfg.get("head_dim"),
+        intermediate_size=lambda: cfg.int("intermediate_size"),
+        tied_embeddings=lambda: bool(cfg.get("tie_word_embeddings", False)),
+        max_position_embeddings=lambda: cfg.get("max_position_embeddings"),
         qkv_bias=bias,
         o_bias=bias,
-        mlp_bias=bool(cfg.get("mlp_bias", False)),
-        model_type=cfg.model_type,
+        mlp_bias=lambda: bool(cfg.get("mlp_bias", False)),
+        model_type=lambda: cfg.model_type,
     )
+    d = {k: read() for k, read in fields.items() if k not in over}
     d.update(over)
     return d
 
