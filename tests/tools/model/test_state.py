@@ -216,3 +216,11 @@ def test_mixer_validation():
         LinearMixer("rwkv")
     with pytest.raises(InvalidInput):
         LinearMixer("gated_deltanet", num_heads=6, head_dim=8, num_groups=4, state_size=8, conv_kernel=4)
+
+
+def test_deltanet_state_is_key_dim_by_value_dim():
+    # transformers Qwen3-Next chunk_gated_delta_rule: recurrent state [batch, num_v_heads, k_head_dim, v_head_dim];
+    # conv over q, k (key heads x key dim each) and v (value heads x value dim). With key dim 64 != value dim 128:
+    mixer = LinearMixer("gated_deltanet", num_heads=4, head_dim=128, num_groups=2, state_size=64, conv_kernel=4)
+    assert mixer.recurrent_state_elements == 4 * 64 * 128
+    assert mixer.conv_state_elements == (2 * 2 * 64 + 4 * 128) * 4
