@@ -162,3 +162,20 @@ def test_kv_cache_tool_totals_by_hand(slug, context):
     assert out.result["bytes_per_sequence"] == per_seq
     assert out.result["total_bytes"] == 3 * per_seq
     assert out.result.get("state_bytes_per_sequence", 0) == hand.get("state", 0)
+
+
+@pytest.mark.parametrize("entry_id,slug", [
+    ("qwen3-next-80b-a3b", "qwen3-next-80b-a3b"), ("llama-4-scout", "llama4-scout-17b-16e"),
+    ("llama-4-maverick", "llama4-maverick-17b-128e"), ("glm-4.5-air", "glm-4.5-air"), ("kimi-k2", "kimi-k2-instruct"),
+    ("minimax-m2.5", "minimax-m2.5"), ("deepseek-v3.2", "deepseek-v3.2"),
+    ("nemotron-3-nano-30b-a3b", "nemotron-3-nano-30b-a3b"), ("nemotron-h-56b", "nemotron-h-56b"),
+    ("phi-4-mini", "phi-4-mini-instruct"), ("phi-3.5-mini", "phi-3.5-mini-instruct"),
+    ("ministral-3-3b", "ministral-3-3b-2512"), ("starcoder2-7b", "starcoder2-7b"), ("gpt-j-6b", "gpt-j-6b"),
+    ("opt-125m", "opt-125m"), ("bloom-560m", "bloom-560m"),
+])
+def test_catalog_entries_count_as_their_checked_configs(entry_id, slug):
+    # The catalog keeps the same config minus non-architecture keys: the count must not move.
+    from modelmath.tools.model.catalog import lookup
+    from modelmath.tools.model.resolve import shape_from_entry
+
+    assert parameter_count(shape_from_entry(lookup(entry_id))).total == _expected_total(BY_SLUG[slug])
