@@ -1,4 +1,4 @@
-"""76 checkpoints over 65 model_types: parameter counts and cache sizes against transformers' own modules.
+"""77 configs over 66 model_types: parameter counts and cache sizes against transformers' own modules.
 
 Independent source: data/transformers_counts.json. Each case holds the checkpoint's config.json (copied from
 a public file or reconstructed: `config_provenance`, `config_source`), the count transformers 5.24.0 gives for
@@ -46,9 +46,16 @@ def _read(case: dict):
     return read_hf_config(case["config"])[0]
 
 
-def test_the_cases_cover_65_model_types():
-    assert len(CASES) == 76
-    assert len({c["model_type"] for c in CASES}) == 65
+def test_the_cases_cover_66_model_types():
+    assert len(CASES) == 77
+    assert len({c["model_type"] for c in CASES}) == 66
+
+
+def test_every_supported_model_type_has_an_independent_count():
+    from modelmath.tools.model.hf_config import SUPPORTED_MODEL_TYPES
+
+    read = {c["model_type"] for c in CASES} | {_read(c).model_type for c in CASES}
+    assert set(SUPPORTED_MODEL_TYPES) <= read
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["slug"])
