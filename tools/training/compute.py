@@ -117,8 +117,8 @@ def _attention_keys(shape: ModelShape, seq: int) -> tuple[float, float]:
     """Keys per query summed over layers: (PaLM count: every key of the T×T matrix, or of the window for sliding
     layers; hardware: what a causal kernel computes, T/2 on average for full attention)."""
     counted = hardware = 0.0
-    for kind in shape.kinds:
-        w = shape.sliding_window if kind == "sliding" and shape.sliding_window else seq
+    for window in shape.attention_windows:  # attention layers only: linear/SSM layers attend to no keys
+        w = window or seq
         if w >= seq:
             counted += seq
             hardware += seq / 2

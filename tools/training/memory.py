@@ -120,14 +120,14 @@ def lora_params(shape: ModelShape, rank: int, targets: tuple[str, ...]) -> tuple
                 warnings.append(f"{t}: MLA attention has no such projection; LoRA counted on the MLP only")
                 continue
             i, o = attn_dims[t]
-            total += shape.num_layers * rank * (i + o)
+            total += len(shape.attention_windows) * rank * (i + o)  # attention layers only (hybrids)
             continue
         # gate/up map h → I and down maps I → h: the same rank·(h + I) each.
         if shape.moe is None:
-            total += shape.num_layers * rank * (h + shape.intermediate_size)
+            total += shape.dense_ffn_layer_count * rank * (h + shape.intermediate_size)
         else:
             m = shape.moe
-            dense = shape.num_layers - shape.moe_layer_count
+            dense = shape.dense_ffn_layer_count
             total += dense * rank * (h + shape.intermediate_size)
             total += shape.moe_layer_count * m.num_experts * rank * (h + m.expert_intermediate_size)
             if m.shared_intermediate_size:
