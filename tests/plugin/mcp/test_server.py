@@ -333,6 +333,8 @@ async def test_stdio_subprocess_lists_and_runs_every_tool(client_mode, tmp_path)
 
 
 def _read_line(stream, timeout_s: float = 60.0) -> bytes:
+    # `stream` must be unbuffered (Popen(bufsize=0)): a buffered readline() can pull two replies into Python's
+    # buffer, and select() on the pipe would then wait for data that already arrived.
     ready, _, _ = select.select([stream], [], [], timeout_s)
     assert ready, f"no output within {timeout_s} s"
     return stream.readline()
@@ -341,7 +343,8 @@ def _read_line(stream, timeout_s: float = 60.0) -> bytes:
 @pytest.mark.skipif(os.name == "nt", reason="select() on pipes is POSIX-only")
 def test_stdout_carries_nothing_but_protocol():
     """Raw JSON-RPC, no SDK client: every stdout line must be a JSON-RPC message; logs go to stderr."""
-    proc = subprocess.Popen(SERVER_CMD, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(SERVER_CMD, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            bufsize=0)
     try:
         init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
                 "params": {"protocolVersion": "2025-11-25", "capabilities": {},
