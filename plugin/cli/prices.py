@@ -221,7 +221,8 @@ def exact_count(text: str, model: str | None, api_key: str) -> dict:
 @click.argument("text", required=False)
 @click.option("--file", "file_", type=click.Path(dir_okay=False), help="Count a UTF-8 text file ('-' = stdin).")
 @click.option("--exact", is_flag=True, help="Exact count via Anthropic's count_tokens API (needs ANTHROPIC_API_KEY).")
-@click.option("--model", default=None, help="Claude model for --exact (default: the current Sonnet).")
+@click.option("--model", default=None, help="Claude model: its tokenizer generation (Claude 4.7+ count ~30% more), "
+              "or the model --exact asks about (default: the current Sonnet).")
 @click.option("--words", type=click.FloatRange(min=0), default=None, help="Convert words to tokens (rule of thumb).")
 @click.option("--pages", type=click.FloatRange(min=0), default=None, help="Convert pages to tokens (rule of thumb).")
 @click.option("--tokens", "tokens_", type=Count(0), default=None, help="Convert tokens to words and pages.")
@@ -249,6 +250,8 @@ def tokens_cmd(text: str | None, file_: str | None, exact: bool, model: str | No
     else:
         inp = next({k: v} for k, v in (("text", text), ("words", words), ("pages", pages), ("tokens", tokens_))
                    if v is not None)
+        if model is not None:
+            inp["model"] = model  # the tokenizer generation of this Claude model
         outcome = call_validated("count_tokens", inp)
         if outcome.is_error:
             raise InputError(format_error(outcome.result))

@@ -34,9 +34,22 @@ RULES_OF_THUMB = {
     "sources": [OPENAI_TOKENS_SOURCE + " (4 characters, 3/4 word per token, English)",
                 ANTHROPIC_PAGES_SOURCE + " (200K tokens ~ 500 pages)"],
 }
-CLAUDE_TOKENIZER_NOTE = ("Claude's tokenizer is not public: counts are approximate. Anthropic says Claude 4.7 and "
-                         "later models count the same text as about 30% more tokens than Claude Haiku 4.5 "
-                         "(platform.claude.com, Claude Haiku 5.5 overview)")
+CLAUDE_TOKENIZER_NOTE = ("Claude's tokenizers are not public: counts are approximate, and stand in for the previous "
+                         "Claude tokenizer (Claude Sonnet 4.6, Opus 4.6, Haiku 4.5 and earlier)")
+# Anthropic's pricing page (copies of 2026-08-21 and 2026-10-08): "Claude 4.7 and later models and Claude Mythos
+# Preview use a newer tokenizer ... This tokenizer produces approximately 30% more tokens for the same text. The
+# exact increase depends on the content and workload shape. Claude Sonnet 4.6 and earlier models use the previous
+# tokenizer." The newer generation began with Claude Opus 4.7 (2026-04-16), not with Sonnet 5.
+NEWER_TOKENIZER_RATIO = Decimal("1.3")
+PRICING_PAGE = "https://platform.claude.com/docs/en/about-claude/pricing"
+NEWER_TOKENIZER_NOTE = ("Claude 4.7 and later models (Opus 4.7+, Sonnet 5+, Haiku 5.5, Fable and Mythos) use a newer "
+                        "tokenizer that produces approximately 30% more tokens for the same text; the exact increase "
+                        f"depends on the content (Anthropic, {PRICING_PAGE})")
+
+
+def newer_tokenizer_tokens(previous: int) -> int:
+    """The newer (Claude 4.7+) tokenizer's approximate count for text the previous one counts as `previous`."""
+    return _round(Decimal(previous) * NEWER_TOKENIZER_RATIO)
 
 
 @dataclass(frozen=True)

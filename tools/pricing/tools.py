@@ -173,17 +173,38 @@ COUNT_PROPS = {
     "words": {"type": "number", "minimum": 0},
     "pages": {"type": "number", "minimum": 0},
     "tokens": _TOKENS,
+    "model": {"type": "string"},
 }
 
 
-def count_tokens_result(text: str, encoding=None, fallback_reason: str | None = None) -> dict:
+def _tokenizer_of(model: str) -> tuple[str, str | None]:
+    """(price-catalog id, 'previous' | 'newer' | None when the generation is not on file)."""
+    from .capabilities import capabilities
+
+    entry = active_catalog().lookup(model)  # unknown names raise with suggestions
+    caps = capabilities(entry.id)
+    return entry.id, caps.tokenizer if caps else None
+
+
+def count_tokens_result(text: str, encoding=None, fallback_reason: str | None = None,
+                        model: str | None = None) -> dict:
     c = tok.count_text(text, encoding, fallback_reason)
-    out = {"tokens": c.tokens, "approximate": True, "method": c.detail, "characters": c.characters,
-           "words": c.words, "pages_estimate": float(round(tok.tokens_to_pages(c.tokens), 2)),
-           "rules_of_thumb": tok.RULES_OF_THUMB,
-           "assumptions": [tok.CLAUDE_TOKENIZER_NOTE,
-                           f"pages_estimate uses the rule of thumb of {tok.TOKENS_PER_PAGE} tokens per page"]}
+    newer = tok.newer_tokenizer_tokens(c.tokens)
+    model_id, tokenizer = _tokenizer_of(model) if model else (None, None)
+    n = newer if tokenizer == "newer" else c.tokens
+    out = {"tokens": n, "approximate": True, "method": c.detail}
+    if model_id:
+        out |= {"model": model_id, "tokenizer": tokenizer or "unknown"}
+    out |= {"tokens_by_tokenizer": {"previous_claude_tokenizer": c.tokens, "claude_4_7_and_later": newer},
+            "characters": c.characters, "words": c.words,
+            "pages_estimate": float(round(tok.tokens_to_pages(c.tokens), 2)), "rules_of_thumb": tok.RULES_OF_THUMB,
+            "assumptions": [tok.CLAUDE_TOKENIZER_NOTE,
+                            tok.NEWER_TOKENIZER_NOTE + f": {c.tokens:,} × 1.3 ≈ {newer:,}",
+                            f"pages_estimate uses the rule of thumb of {tok.TOKENS_PER_PAGE} tokens per page"]}
     warnings = []
+    if model_id and tokenizer is None:
+        warnings.append(f"the tokenizer generation of {model_id} is not on file: tokens is the previous "
+                        "tokenizer's estimate; see tokens_by_tokenizer for both")
     if c.fallback_reason:
         warnings.append(f"tiktoken not used: {c.fallback_reason}; counted with the heuristic "
                         f"1 token per {tok.CHARS_PER_TOKEN} characters (English)")
@@ -216,11 +237,14 @@ def _count_tokens(inp: dict) -> dict:
         raise InvalidInput("give exactly one of text, words, pages or tokens", field=None,
                            allowed=["text", "words", "pages", "tokens"])
     if given[0] != "text":
+        if inp.get("model") is not None:
+            raise InvalidInput("model applies to text only (words, pages and tokens use rules of thumb)",
+                               field="model")
         return _convert(inp)
     if not isinstance(inp["text"], str):
         raise InvalidInput("text must be a string", field="text")
     encoding, reason = tok.default_encoding()
-    return count_tokens_result(inp["text"], encoding, reason)
+    return count_tokens_result(inp["text"], encoding, reason, model=inp.get("model"))
 
 
 COUNT_TOKENS = Tool(

@@ -115,3 +115,27 @@ def test_conversion_tool():
 def test_count_tokens_bad_input(inp):
     out = run_tool("count_tokens", inp)
     assert out.is_error and out.result["error"]["type"] == "invalid_input"
+
+
+def test_count_tokens_per_tokenizer_generation(monkeypatch):
+    # Anthropic's pricing page: the Claude 4.7+ tokenizer "produces approximately 30% more tokens for the same
+    # text"; Sonnet 4.6 and earlier use the previous one. "Hello, world!" is 13 characters → ceil(13/4) = 4 tokens
+    # by the heuristic; 4 × 1.3 = 5.2 → 5 on the newer tokenizer.
+    monkeypatch.setattr(tok, "default_encoding", lambda: (None, "o200k_base is not cached"))
+    plain = run_tool("count_tokens", {"text": "Hello, world!"}).result
+    assert plain["tokens"] == 4 and "model" not in plain
+    assert plain["tokens_by_tokenizer"] == {"previous_claude_tokenizer": 4, "claude_4_7_and_later": 5}
+    newer = run_tool("count_tokens", {"text": "Hello, world!", "model": "claude-opus-4-7"}).result
+    assert (newer["tokens"], newer["tokenizer"], newer["model"]) == (5, "newer", "claude-opus-4-7")
+    older = run_tool("count_tokens", {"text": "Hello, world!", "model": "sonnet 4.6"}).result
+    assert (older["tokens"], older["tokenizer"]) == (4, "previous")
+    # 1,000 characters → 250 tokens → 250 × 1.3 = 325 exactly.
+    assert run_tool("count_tokens", {"text": "x" * 1000, "model": "haiku-5.5"}).result["tokens"] == 325
+    assert any("30%" in a for a in newer["assumptions"])
+
+
+def test_count_tokens_model_errors():
+    out = run_tool("count_tokens", {"text": "hi", "model": "gpt-4o"})
+    assert out.is_error and out.result["error"]["field"] == "model"
+    out = run_tool("count_tokens", {"words": 100, "model": "claude-opus-4-7"})
+    assert out.is_error and "text only" in out.result["error"]["message"]
