@@ -86,6 +86,10 @@ def _index() -> dict[str, CatalogEntry]:
     return idx
 
 
+# A Claude model name (claude-sonnet-4-5, "Claude Opus", sonnet 4.5, anthropic.claude-…): its size is unpublished.
+_CLAUDE_NAME = re.compile(r"claude|\b(?:sonnet|opus|haiku|fable|mythos)\b")
+
+
 def lookup(name: str) -> CatalogEntry:
     """Find an entry by id, display name, HF repo or alias, ignoring case, punctuation, org prefix and
     instruct/chat suffixes. Unknown names raise with the closest ids."""
@@ -93,6 +97,13 @@ def lookup(name: str) -> CatalogEntry:
     idx = _index()
     if key in idx:
         return idx[key]
+    if _CLAUDE_NAME.search(name.lower()):
+        tiers = [e.id for e in entries() if e.speculative]
+        raise UnknownName(
+            f"{name!r} is a Claude model: Anthropic does not publish the parameter count or architecture of any "
+            "Claude model, so no size can be computed for it. For a teaching example use one of the speculative "
+            f"illustrative tiers ({', '.join(tiers)}), labelled as not Claude; for Claude API costs use api_cost",
+            field="model", allowed=tiers)
     suggestions = closest(key, idx, lambda e: e.id)
     hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `modelmath models` lists them"
     raise UnknownName(f"unknown model {name!r}{hint}", field="model", allowed=suggestions or None)

@@ -56,3 +56,26 @@ def test_search():
     ids = {e.id for e in search("qwen3")}
     assert {"qwen3-8b", "qwen3-30b-a3b"} <= ids
     assert len(search(None)) == len(entries())
+
+
+@pytest.mark.parametrize("name", ["claude-sonnet-4-5", "Claude Opus 5", "sonnet 4.5", "haiku-4.5",
+                                  "anthropic.claude-3-haiku-20240307-v1:0", "claude"])
+def test_claude_model_sizes_are_unpublished_and_point_to_the_illustrative_tiers(name):
+    # Anthropic publishes no parameter count or architecture for any Claude model: every model-taking tool must
+    # say so, not guess or suggest an unrelated open model.
+    from modelmath.tools.registry import run_tool
+
+    for tool in ("parameter_count", "model_lookup", "memory_estimate"):
+        out = run_tool(tool, {"model": name})
+        assert out.is_error, (tool, name)
+        err = out.result["error"]
+        assert "does not publish" in err["message"] and err["field"] == "model"
+        assert err["allowed"] == ["illustrative-claude-like-small", "illustrative-claude-like-medium",
+                                  "illustrative-claude-like-large"]
+
+
+def test_illustrative_tiers_still_resolve():
+    from modelmath.tools.model.catalog import lookup
+
+    assert lookup("illustrative-claude-like-small").speculative
+    assert lookup("claude-like-medium").id == "illustrative-claude-like-medium"
