@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TESTS = ["tests/plugin/assistant/test_agent.py", "tests/plugin/assistant/test_cli.py"]
+TESTS = ["tests/plugin/assistant/test_agent.py", "tests/plugin/assistant/test_cli.py",
+         "tests/plugin/assistant/test_thinking.py", "tests/plugin/assistant/test_logs.py"]
 
 if __name__ == "__main__":
     env = {**os.environ, "MODELMATH_RECORD": "standin"}

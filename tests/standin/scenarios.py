@@ -149,12 +149,16 @@ def unknown_model(s: Script, req: Request):
 
 @scenario
 def max_turns(s: Script, req: Request):
-    context = 1024
-    while True:  # never answers: keeps asking for one more figure
+    # Keeps asking for one more figure; when the client's last request turns tools off (tool_choice none) it
+    # answers from the results it has.
+    context, figures = 1024, []
+    while req.tool_choice != "none":
         use = s.tool_use("kv_cache", {"model": "llama-3.2-1b", "context_tokens": context})
         req = yield s.reply(use)
-        req.result(use).json()
+        figures.append((context, req.result(use).json()["total_bytes"]))
         context *= 2
+    yield s.reply(s.text("From the results so far (one more context was still to compute): " + "; ".join(
+        f"{c:,} tokens: {b:,} bytes" for c, b in figures) + "."))
 
 
 @scenario
@@ -307,3 +311,94 @@ def chat_session(s: Script, req: Request):
 # The CLI tests replay their own cassettes of the same scripts.
 SCENARIOS["cli_unauthorized"] = unauthorized
 SCENARIOS["cli_max_turns"] = max_turns
+
+
+# -- thinking, loop hardening ------------------------------------------------------------------------
+
+@scenario
+def interleaved_thinking(s: Script, req: Request):
+    # Adaptive thinking as current models do it: a thinking block (display "omitted": empty text, a signature)
+    # before each tool call and before the answer, a redacted_thinking block once; the client must send every
+    # one back unchanged (the server checks) and show the user nothing of them.
+    _expect(req, "llama-3.1-70b", "8 users", "32k")
+    look = s.tool_use("model_lookup", {"model": "llama-3.1-70b"})
+    reply = s.reply(s.thinking(), look)
+    reply.hidden_thinking_tokens = 180
+    req = yield reply
+    model_id = req.result(look).json()["model"]["id"]
+    kv = s.tool_use("kv_cache", {"model": model_id, "context_tokens": 32768, "batch_size": 8, "kv_dtype": "fp8"})
+    reply = s.reply(s.thinking(), s.redacted(), kv)
+    reply.hidden_thinking_tokens = 240
+    req = yield reply
+    k = req.result(kv).json()
+    mem = s.tool_use("memory_estimate", {"model": model_id, "weight_dtype": "fp8", "kv_dtype": "fp8",
+                                         "context_tokens": 32768, "batch_size": 8})
+    reply = s.reply(s.thinking("The KV cache is known; now the total with fp8 weights."), mem)
+    req = yield reply
+    m = req.result(mem).json()
+    reply = s.reply(s.thinking(), s.text(
+        f"Serving {model_id} with fp8 weights to 8 users at 32,768 tokens each needs about **{m['total_gib']} GiB** "
+        f"({m['total_gb']} GB): weights {m['weights_bytes']:,} bytes, KV cache {_gib(k)} "
+        f"({k['bytes_per_token']:,} bytes per token in fp8)."))
+    reply.hidden_thinking_tokens = 300
+    yield reply
+
+
+@scenario
+def max_tokens_thinking(s: Script, req: Request):
+    # The whole max_tokens budget spent thinking: one thinking block, no text, stop_reason max_tokens, and the
+    # billed output equal to max_tokens (thinking counts toward it).
+    reply = s.reply(s.thinking(), stop_reason="max_tokens")
+    reply.output_tokens = req.body["max_tokens"]
+    yield reply
+
+
+@scenario
+def overloaded_mid_stream_retry(s: Script, req: Request):
+    # The API fails mid-stream (event: error overloaded_error) after a thinking block and before any text:
+    # the client retries the same request once and gets the answer.
+    _expect(req, "llama 3.1 8b")
+    use = s.tool_use("parameter_count", {"model": "llama-3.1-8b"})
+    req = yield s.reply(s.thinking(), use)
+    r = req.result(use).json()
+    sent = req.body["messages"]
+    failed = s.reply(s.thinking(), s.text("never arrives"))
+    failed.stream_error = ("overloaded_error", "Overloaded")
+    req = yield failed
+    if req.body["messages"] != sent:
+        raise ScenarioError("the retry after a mid-stream error should resend the same conversation")
+    yield s.reply(s.thinking(), s.text(f"Llama 3.1 8B has {r['total_params']:,} parameters."))
+
+
+@scenario
+def duplicate_call(s: Script, req: Request):
+    # A model that repeats an identical call: the client answers the repeat with an error pointing at the
+    # first result instead of running it again.
+    _expect(req, "qwen3-8b")
+    first = s.tool_use("parameter_count", {"model": "qwen3-8b"})
+    req = yield s.reply(first)
+    r = req.result(first).json()
+    again = s.tool_use("parameter_count", {"model": "qwen3-8b"})
+    req = yield s.reply(s.text("Let me double-check."), again)
+    res = req.result(again)
+    if not res.is_error or first["id"] not in res.text:
+        raise ScenarioError(f"expected a duplicate-call error naming {first['id']}, got {res.text[:200]}")
+    yield s.reply(s.text(f"Qwen3 8B has {r['total_params']:,} parameters (the earlier result stands)."))
+
+
+@scenario
+def cli_continue(s: Script, req: Request):
+    # `ask`, then `ask --continue`: the second request carries the first exchange, read back from the log.
+    _expect(req, "llama-3.1-8b", "32k")
+    kv = s.tool_use("kv_cache", {"model": "llama-3.1-8b", "context_tokens": 32768})
+    req = yield s.reply(s.thinking(), kv)
+    k = req.result(kv).json()
+    req = yield s.reply(s.thinking(), s.text(f"One 32k sequence: {_gib(k)}."))
+    _expect(req, "8 sequences")
+    if len(req.messages) != 5:
+        raise ScenarioError(f"the continued question should carry the first exchange (5 messages), got "
+                            f"{len(req.messages)}")
+    kv8 = s.tool_use("kv_cache", {"model": "llama-3.1-8b", "context_tokens": 32768, "batch_size": 8})
+    req = yield s.reply(kv8)
+    k8 = req.result(kv8).json()
+    yield s.reply(s.text(f"Eight sequences: {_gib(k8)}."))

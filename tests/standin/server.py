@@ -16,6 +16,7 @@ our tools, never from the script.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import math
@@ -29,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .wire import compact, error_body, sse_body
 
+EFFORT_LEVELS = ("low", "medium", "high", "xhigh", "max")
+THINKING_TYPES = ("thinking", "redacted_thinking")
 MIN_CACHEABLE_TOKENS = 1024  # Sonnet-class minimum; shorter prefixes are not cached
 # Tokens after the last cache breakpoint that are never cached (the turn's closing markup): a real
 # request whose only breakpoint is on its last block still reports input_tokens 3
@@ -64,6 +67,10 @@ class Request:
     @property
     def messages(self) -> list[dict]:
         return self.body["messages"]
+
+    @property
+    def tool_choice(self) -> str:
+        return (self.body.get("tool_choice") or {"type": "auto"})["type"]
 
     def system_text(self) -> str:
         s = self.body.get("system", "")
@@ -111,6 +118,10 @@ class Reply:
     stream_error_after_blocks: int = 1
     headers: dict = field(default_factory=dict)
     delay_s: float = 0.0
+    # Billed thinking the client never sees (display "omitted" returns only a signature; the thinking is still
+    # billed as output), or None to count the visible blocks only.
+    hidden_thinking_tokens: int = 0
+    output_tokens: int | None = None  # e.g. the request's max_tokens when a reply is cut there
 
 
 Scenario = Callable[["Script", Request], Generator[Reply, Request, None]]
@@ -133,6 +144,16 @@ class Script:
     def tool_use(self, name: str, inp: dict) -> dict:
         return {"type": "tool_use", "id": self.ident("toolu_01"), "name": name, "input": inp,
                 "caller": {"type": "direct"}}
+
+    def thinking(self, text: str = "") -> dict:
+        """A thinking block; text "" as with display "omitted", the default on current models. The signature is
+        opaque, base64-like and long, as on the real API."""
+        raw = bytes(self.rng.getrandbits(8) for _ in range(120))
+        return {"type": "thinking", "thinking": text, "signature": "Er" + base64.b64encode(raw).decode()}
+
+    def redacted(self) -> dict:
+        raw = bytes(self.rng.getrandbits(8) for _ in range(90))
+        return {"type": "redacted_thinking", "data": "EmwK" + base64.b64encode(raw).decode()}
 
     @staticmethod
     def reply(*blocks: dict, stop_reason: str | None = None, stop_details: dict | None = None) -> Reply:
@@ -166,6 +187,16 @@ def check_request(body: dict) -> str | None:
     for i, t in enumerate(body.get("tools", [])):
         if t.get("input_schema", {}).get("type") != "object":
             return f"tools.{i}.custom.input_schema.type: Input should be 'object'"
+    effort = (body.get("output_config") or {}).get("effort")
+    if effort is not None and effort not in EFFORT_LEVELS:
+        return "output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'"
+    if body.get("tool_choice", {"type": "auto"}).get("type") not in ("auto", "any", "tool", "none"):
+        return "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'"
+    for i, m in enumerate(msgs):
+        for j, b in enumerate(m["content"] if isinstance(m["content"], list) else []):
+            if b.get("type") in THINKING_TYPES and "cache_control" in b:
+                # Anthropic's prompt-caching page: "Thinking blocks cannot be cached directly with cache_control".
+                return f"messages.{i}.content.{j}: cache_control cannot be set on {b['type']} blocks"
     marks = _count_breakpoints(body)
     if marks > 4:
         return f"A maximum of 4 blocks with cache_control may be provided. Found {marks}."
@@ -263,7 +294,10 @@ class PromptCache:
 
 def message_json(script: Script, req: Request, reply: Reply, usage: dict) -> dict:
     # A reply with no content (a refusal before any output) reports 0 output tokens, as the API does.
-    out_tokens = sum(_tokens(b.get("text") or b.get("input")) for b in reply.blocks) + (1 if reply.blocks else 0)
+    out_tokens = sum(_tokens(b.get("text") or b.get("thinking") or b.get("data") or b.get("input"))
+                     for b in reply.blocks) + (1 if reply.blocks else 0) + reply.hidden_thinking_tokens
+    if reply.output_tokens is not None:
+        out_tokens = reply.output_tokens
     return {"model": req.body["model"], "id": script.ident("msg_01"), "type": "message", "role": "assistant",
             "content": reply.blocks, "stop_reason": reply.stop_reason, "stop_sequence": None,
             "stop_details": reply.stop_details,
@@ -303,6 +337,8 @@ class StandIn:
             self.script = Script(name or "")
             self.cache = PromptCache()
             self.seen: list[dict] = []
+            self.thinking_sent: list[dict] = []  # every thinking block sent, as sent
+            self.thinking_with_tools: dict[str, list[dict]] = {}  # tool_use id → thinking blocks of its reply
 
     def handle(self, headers: dict, raw: bytes) -> tuple[int, dict, bytes]:
         with self.lock:
@@ -329,7 +365,7 @@ class StandIn:
         except ValueError:
             return self._error(common, Script.error(400, "invalid_request_error", "request body is not valid JSON"))
         self.seen.append(body)
-        problem = check_request(body)
+        problem = check_request(body) or self._check_thinking(body)
         if problem:
             return self._error(common, Script.error(400, "invalid_request_error", problem))
         req = Request(body, headers)
@@ -349,6 +385,15 @@ class StandIn:
         self.delay_s = reply.delay_s
         if reply.error:
             return self._error(common, reply)
+        if req.tool_choice == "none" and any(b["type"] == "tool_use" for b in reply.blocks):
+            reply = Script.error(400, "invalid_request_error", f"standin: scenario {self.name} called a tool "
+                                 "although the request said tool_choice none")
+            return self._error(common, reply)
+        thinking = [b for b in reply.blocks if b["type"] in THINKING_TYPES]
+        self.thinking_sent += thinking
+        for b in reply.blocks:
+            if b["type"] == "tool_use":
+                self.thinking_with_tools[b["id"]] = thinking
         msg = message_json(s, req, reply, self.cache.usage(body))
         if req.stream:
             sse = sse_body(s.rng, msg, stream_error=reply.stream_error,
@@ -359,6 +404,27 @@ class StandIn:
             return self._error(common, Script.error(529 if reply.stream_error[0] == "overloaded_error" else 500,
                                                     *reply.stream_error, retry=True))
         return 200, {**common, "content-type": "application/json"}, compact(msg).encode()
+
+    def _check_thinking(self, body: dict) -> str | None:
+        """As the API does: thinking blocks come back exactly as sent, and the latest assistant message that
+        called tools carries all the thinking blocks of its reply, in order ("`thinking` or `redacted_thinking`
+        blocks in the latest assistant message cannot be modified", Anthropic's thinking troubleshooting page)."""
+        modified = ("`thinking` or `redacted_thinking` blocks in the latest assistant message cannot be modified. "
+                    "These blocks must remain as they were in the original response.")
+        msgs = body["messages"]
+        for i, m in enumerate(msgs):
+            for j, b in enumerate(m["content"] if isinstance(m["content"], list) else []):
+                if b.get("type") in THINKING_TYPES and b not in self.thinking_sent:
+                    return f"messages.{i}.content.{j}: {modified}"
+        latest = next((i for i in range(len(msgs) - 1, -1, -1) if msgs[i]["role"] == "assistant"), None)
+        if latest is None or not isinstance(msgs[latest]["content"], list):
+            return None
+        content = msgs[latest]["content"]
+        uses = [b["id"] for b in content if b.get("type") == "tool_use"]
+        expected = self.thinking_with_tools.get(uses[0]) if uses else None
+        if expected is not None and [b for b in content if b.get("type") in THINKING_TYPES] != expected:
+            return f"messages.{latest}: {modified}"
+        return None
 
     def _error(self, common: dict, reply: Reply) -> tuple[int, dict, bytes]:
         body = error_body(*reply.error, common["request-id"])  # type: ignore[misc]

@@ -51,6 +51,20 @@ def sse_body(rng: random.Random, msg: dict, *, stream_error: tuple[str, str] | N
             out.append(event("content_block_start", {"type": "content_block_start", "index": i,
                                                      "content_block": {"type": "text", "text": ""}}))
             deltas = [{"type": "text_delta", "text": p} for p in _pieces(rng, block["text"], 3, 24)]
+        elif block["type"] == "thinking":
+            # Opens empty, thinking_delta pieces (none when display is "omitted", the default on current
+            # models), then one signature_delta just before content_block_stop (Anthropic's thinking page,
+            # "Streaming thinking" event trace).
+            out.append(event("content_block_start", {"type": "content_block_start", "index": i,
+                                                     "content_block": {"type": "thinking", "thinking": "",
+                                                                       "signature": ""}}))
+            deltas = [{"type": "thinking_delta", "thinking": p} for p in _pieces(rng, block["thinking"], 20, 80)]
+            deltas.append({"type": "signature_delta", "signature": block["signature"]})
+        elif block["type"] == "redacted_thinking":
+            # Arrives whole in content_block_start (its data is opaque), then content_block_stop.
+            out.append(event("content_block_start", {"type": "content_block_start", "index": i,
+                                                     "content_block": block}))
+            deltas = []
         else:
             out.append(event("content_block_start", {"type": "content_block_start", "index": i,
                                                      "content_block": {**block, "input": {}}}))
