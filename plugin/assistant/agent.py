@@ -1,16 +1,20 @@
 """The assistant: Claude's tool-calling loop over the registry's calculators (stable Messages API).
 
-One `Assistant` holds a conversation. `ask()` sends the question with the registry's tool definitions
-and the system prompt (both marked for prompt caching), runs every `tool_use` block of a turn through
-`registry.run_tool` (validated, never raises), returns all results in one user message, and repeats
-until the model ends its turn or the turn budget is spent. The `anthropic` SDK is imported lazily
-(when a client is made or an API error is described), so the offline CLI never pays for it.
+One `Assistant` holds a conversation. `ask()` sends the question with the registry's tool definitions and the
+system prompt (both marked for prompt caching), runs every `tool_use` block of a turn through
+`registry.run_tool` (validated, never raises), returns all results in one user message, and repeats until
+the model ends its turn. Thinking and redacted_thinking blocks go back exactly as received. An identical
+repeated call is answered with an error pointing at the earlier result; when the turn budget is spent, one
+last request with tool_choice none lets the model answer from what it has (marked incomplete). Failed
+requests are retried here, not in the SDK, so each retry can be shown; an error event inside a stream is
+retried once when no answer text was shown yet. The `anthropic` SDK is imported lazily.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -18,90 +22,29 @@ from typing import TYPE_CHECKING
 from modelmath.tools.errors import ModelMathError
 from modelmath.tools.registry import ToolOutcome, definitions, run_tool
 
-from .client import MAX_RETRIES, AssistantError, describe_api_error, make_client  # noqa: F401 (re-exported)
+from . import provenance
+from .answer import Answer, CallUsage, ToolCall, total_cost, usage_totals  # noqa: F401 (re-exported)
+from .client import (  # noqa: F401 (MAX_RETRIES, make_client re-exported)
+    MAX_RETRIES,
+    MID_STREAM_DELAY_S,
+    AssistantError,
+    backoff_s,
+    describe_api_error,
+    make_client,
+    mid_stream_reason,
+    retry_after_s,
+    retry_reason,
+)
+from .options import DEFAULT_MAX_TOKENS, RequestOptions, resolve  # noqa: F401 (DEFAULT_MAX_TOKENS re-exported)
 
 if TYPE_CHECKING:  # decimal and importlib.resources are imported where used: `modelmath` starts up faster
     from decimal import Decimal
 
-DEFAULT_MAX_TURNS = 8  # model calls per question; a typical answer needs 2-4
-DEFAULT_MAX_TOKENS = 4096
+DEFAULT_MAX_TURNS = 8  # model calls with tools per question; a typical answer needs 2-4
 AUDIENCES = ("developer", "support")
 MAX_DOCUMENT_BYTES = 200_000  # a fact-check document; larger files are refused, not truncated
 EPHEMERAL = {"type": "ephemeral"}
-
-@dataclass(frozen=True)
-class ToolCall:
-    id: str
-    name: str
-    input: object
-    result: dict
-    is_error: bool
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "input": self.input, "result": self.result, "is_error": self.is_error}
-
-
-_USAGE_KEYS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-
-
-@dataclass(frozen=True)
-class CallUsage:
-    """Token usage of one API call, as the API reported it, and its cost (None: model not in the catalog)."""
-
-    model: str
-    stop_reason: str | None
-    input_tokens: int
-    output_tokens: int
-    cache_creation_input_tokens: int
-    cache_read_input_tokens: int
-    cost_usd: Decimal | None
-
-    def to_dict(self) -> dict:
-        return {"model": self.model, "stop_reason": self.stop_reason,
-                **{k: getattr(self, k) for k in _USAGE_KEYS}, "cost_usd": _money(self.cost_usd)}
-
-
-def usage_totals(calls: list[CallUsage]) -> dict:
-    return {k: sum(getattr(c, k) for c in calls) for k in _USAGE_KEYS}
-
-
-def total_cost(calls: list[CallUsage]) -> Decimal | None:
-    """Sum of the calls' costs; None if any call's model had no price (a partial sum would mislead)."""
-    from decimal import Decimal
-
-    if any(c.cost_usd is None for c in calls):
-        return None
-    return sum((c.cost_usd for c in calls), Decimal(0))  # type: ignore[misc]
-
-
-def _money(d: Decimal | None) -> float | None:
-    # JSON has no decimal type: the nearest float to the exact Decimal (sub-cent figures stay visible).
-    return None if d is None else float(d)
-
-
-@dataclass
-class Answer:
-    text: str
-    model: str
-    tool_calls: list[ToolCall]
-    calls: list[CallUsage]
-    stop_reason: str | None
-    complete: bool = True
-    notice: str | None = None  # why the answer is incomplete, or what the user should know
-
-    @property
-    def usage(self) -> dict:
-        return usage_totals(self.calls)
-
-    @property
-    def cost_usd(self) -> Decimal | None:
-        return total_cost(self.calls)
-
-    def to_json(self) -> dict:
-        return {"answer": self.text, "model": self.model, "tool_calls": [t.to_dict() for t in self.tool_calls],
-                "usage": {**self.usage, "calls": [c.to_dict() for c in self.calls]},
-                "cost_usd": _money(self.cost_usd), "stop_reason": self.stop_reason, "complete": self.complete,
-                "notice": self.notice}
+THINKING_BLOCKS = ("thinking", "redacted_thinking")
 
 
 # -- prompts and model -------------------------------------------------------------------------------
@@ -131,6 +74,8 @@ def tool_definitions() -> list[dict]:
 
 def resolve_model_id(explicit: str | None = None) -> str:
     """--model, then MODELMATH_MODEL, then the current Sonnet from the price catalog."""
+    import os
+
     if explicit:
         return explicit
     if os.environ.get("MODELMATH_MODEL"):
@@ -167,18 +112,28 @@ def tool_result_block(tool_use_id: str, outcome: ToolOutcome) -> dict:
     return {"type": "tool_result", "tool_use_id": tool_use_id, "content": text, "is_error": True}
 
 
+def duplicate_outcome(name: str, earlier_id: str) -> ToolOutcome:
+    return ToolOutcome({"error": {"type": "duplicate_call", "earlier_tool_use_id": earlier_id, "message": (
+        f"this {name} input is identical to call {earlier_id} earlier in this question; the tools are "
+        "deterministic, so its result (above) is the answer: use it instead of calling again")}}, True)
+
+
 def _block_param(block) -> dict:
-    """An assistant content block as it goes back into the history (minimal, known-good shapes)."""
+    """An assistant content block as it goes back into the history. Text and tool_use in minimal shapes;
+    everything else (thinking with its signature, redacted_thinking, server tools) exactly as received."""
     if block.type == "text":
         return {"type": "text", "text": block.text}
     if block.type == "tool_use":
         return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
-    return block.model_dump(mode="json", exclude_none=True)  # thinking, server tools: returned as-is
+    return block.model_dump(mode="json", exclude_none=True)
 
 
 _INCOMPLETE = {
-    "max_tokens": "the answer was cut off at the max_tokens limit ({max_tokens} tokens); ask for less or "
+    "max_tokens": "the answer was cut off at the max_tokens limit ({max_tokens:,} tokens); ask for less or "
                   "raise --max-tokens",
+    "max_tokens_thinking": "the reply was cut off at the max_tokens limit ({max_tokens:,} tokens) while Claude "
+                           "was still thinking, before it wrote an answer (thinking counts toward max_tokens); "
+                           "raise --max-tokens{ceiling}{effort}",
     "model_context_window_exceeded": "the conversation no longer fits the model's context window; start a "
                                      "new one (/reset in chat) or use a shorter --file",
     "refusal": "Claude declined to answer this request{why}; the exchange was removed from the history",
@@ -187,6 +142,8 @@ _INCOMPLETE = {
     None: "the response stream ended before the answer was complete; ask again",
     "tool_use": "Claude announced a tool call but sent none; ask again",
     "empty": "Claude ended its turn without writing an answer{after}; ask again",
+    "budget": "the turn budget ran out (--max-turns {max_turns}): Claude answered from the tool results so far, "
+              "with tools off, so the answer may be incomplete; ask a narrower question or raise --max-turns",
 }
 
 
@@ -198,28 +155,45 @@ class Assistant:
     model: str
     audience: str = "developer"
     max_turns: int = DEFAULT_MAX_TURNS
-    max_tokens: int = DEFAULT_MAX_TOKENS
+    max_tokens: int | None = None  # None: options.resolve's default for the model
+    effort: str | None = None  # None: options.resolve's default for the model
     stream: bool = True
     on_text: Callable[[str], None] | None = None
-    on_tool: Callable[[ToolCall], None] | None = None
+    on_tool: Callable[[ToolCall], None] | None = None  # after a tool ran
+    on_tool_start: Callable[[str, object], None] | None = None  # before it runs: name, input
+    on_wait: Callable[[str | None], None] | None = None  # "waiting" / "thinking" / "calling X"; None: stop
+    on_retry: Callable[[str], None] | None = None
+    sleep: Callable[[float], None] = time.sleep
     messages: list[dict] = field(default_factory=list)
     calls: list[CallUsage] = field(default_factory=list)  # every call of the conversation, for /cost
+    last_exchange: list[dict] = field(default_factory=list)  # the messages the last ask() added
     _document: bool = False
 
     def __post_init__(self) -> None:
         system_blocks(self.audience)  # validate the audience early
         self.tools = tool_definitions()
+        self.options: RequestOptions = resolve(self.model, self.max_tokens, self.effort)
+        self.max_tokens = self.options.max_tokens
+        # The SDK's own retries are turned off: the loop retries, so it can say so (client.max_retries = budget).
+        self.retries = getattr(self.client, "max_retries", MAX_RETRIES)
+        with_options = getattr(self.client, "with_options", None)
+        self.api = with_options(max_retries=0) if with_options else self.client
+        self.rng = random.Random()
 
     def reset(self) -> None:
         self.messages.clear()
         self.calls.clear()
         self._document = False
 
-    def request(self) -> dict:
-        """The Messages API arguments for the next call."""
-        return {"model": self.model, "max_tokens": self.max_tokens, "tools": self.tools,
-                "system": system_blocks(self.audience, document=self._document),
-                "messages": _with_cache_breakpoint(self.messages)}
+    def request(self, *, final: bool = False) -> dict:
+        """The Messages API arguments for the next call; `final`: tools stay defined (the cached prefix is
+        unchanged) but tool_choice none makes the model answer in text."""
+        kw = {"model": self.model, **self.options.params(), "tools": self.tools,
+              "system": system_blocks(self.audience, document=self._document),
+              "messages": _with_cache_breakpoint(self.messages)}
+        if final:
+            kw["tool_choice"] = {"type": "none"}
+        return kw
 
     def ask(self, question: str, *, document: str | None = None, document_name: str = "document") -> Answer:
         content = question
@@ -227,26 +201,49 @@ class Assistant:
             self._document = True
             content = f'<document name="{document_name}">\n{document}\n</document>\n\n{question}'
         start = len(self.messages)
+        tail = len(self.messages[-1]["content"]) if self.messages else 0
+        self.last_exchange = []
         try:
-            return self._loop(content, start)
+            answer = self._loop(content, start)
+            self.last_exchange = self._exchange(start, tail)
+            return answer
         except BaseException as exc:
             del self.messages[start:]  # keep the history valid for the next question (chat, Ctrl-C)
             import anthropic
 
             if isinstance(exc, anthropic.AnthropicError):
                 raise AssistantError(describe_api_error(
-                    exc, base_url=str(getattr(self.client, "base_url", "")),
-                    retries=getattr(self.client, "max_retries", MAX_RETRIES))) from exc
+                    exc, base_url=str(getattr(self.client, "base_url", "")), retries=self.retries)) from exc
             raise
+        finally:
+            self._wait(None)
+
+    def _exchange(self, start: int, tail: int) -> list[dict]:
+        """The messages this question added (for the log). A question that joined a pending user turn (after
+        a stopped loop) contributes a user message holding just its own blocks."""
+        added = self.messages[start:]
+        if start and len(self.messages) >= start and self.messages[start - 1]["role"] == "user":
+            joined = self.messages[start - 1]["content"][tail:]
+            if joined:
+                added = [{"role": "user", "content": joined}, *added]
+        return [dict(m) for m in added]
+
+    def load_history(self, messages: list[dict]) -> None:
+        """Resume a logged conversation (its API messages as logs.LogDB.history returns them)."""
+        self.messages[:] = messages
+        self._document = any('<document name="' in b.get("text", "") for m in messages if m["role"] == "user"
+                             for b in m["content"] if b.get("type") == "text")
 
     def _loop(self, content: str, start: int) -> Answer:
         self._append_user([{"type": "text", "text": content}])
         texts: list[str] = []
         tool_calls: list[ToolCall] = []
         calls: list[CallUsage] = []
+        seen: dict[str, str] = {}  # canonical (name, input) → first tool_use id, this question
         msg, paused = None, False
-        for _ in range(self.max_turns):
-            msg = self._call(separate=bool(texts) and not paused)
+        for turn in range(self.max_turns + 1):
+            final = turn == self.max_turns  # the budget is spent: one last call, tools off
+            msg = self._call(separate=bool(texts) and not paused, final=final)
             calls.append(self._usage(msg))
             self.calls.append(calls[-1])
             text = "".join(b.text for b in msg.content if b.type == "text")
@@ -258,26 +255,36 @@ class Assistant:
             # The API rejects empty text blocks in a request ("text content blocks must be non-empty").
             blocks = [_block_param(b) for b in msg.content if b.type != "text" or b.text]
             uses = [b for b in msg.content if b.type == "tool_use"]
-            if msg.stop_reason == "tool_use" and uses:  # a tool_use stop with no tool_use block ends the turn
+            if msg.stop_reason == "tool_use" and uses and not final:
                 self.messages.append({"role": "assistant", "content": blocks})
-                results = []
-                for b in uses:
-                    outcome = run_tool(b.name, b.input)
-                    call = ToolCall(b.id, b.name, b.input, outcome.result, outcome.is_error)
-                    tool_calls.append(call)
-                    if self.on_tool:
-                        self.on_tool(call)
-                    results.append(tool_result_block(b.id, outcome))
-                self._append_user(results)
+                self._append_user([self._run(b, seen, tool_calls) for b in uses])
                 continue
-            if msg.stop_reason == "pause_turn":  # the API paused a long turn: send it back to continue
+            if paused and not final:  # the API paused a long turn: send it back to continue
                 self.messages.append({"role": "assistant", "content": blocks})
                 continue
-            return self._finish(msg, texts, tool_calls, calls, start, blocks)
-        notice = (f"stopped after {self.max_turns} model calls without a final answer (the limit is "
-                  "--max-turns); ask a narrower question or raise the limit")
-        return Answer("\n\n".join(texts), msg.model if msg else self.model, tool_calls, calls,
-                      msg.stop_reason if msg else None, complete=False, notice=notice)
+            answer = self._finish(msg, texts, tool_calls, calls, start, blocks)
+            if final and (answer.complete or msg.stop_reason == "tool_use"):
+                answer.complete = False
+                answer.notice = _INCOMPLETE["budget"].format(max_turns=self.max_turns)
+            return answer
+        raise AssertionError("unreachable: the final turn always returns")
+
+    def _run(self, block, seen: dict[str, str], tool_calls: list[ToolCall]) -> dict:
+        key = json.dumps([block.name, block.input], sort_keys=True)
+        if key in seen:
+            outcome = duplicate_outcome(block.name, seen[key])
+            call = ToolCall(block.id, block.name, block.input, outcome.result, True, duplicate_of=seen[key])
+        else:
+            seen[key] = block.id
+            if self.on_tool_start:
+                self.on_tool_start(block.name, block.input)
+            outcome = run_tool(block.name, block.input)
+            call = ToolCall(block.id, block.name, block.input, outcome.result, outcome.is_error,
+                            command=provenance.reproduce_command(block.name, block.input))
+        tool_calls.append(call)
+        if self.on_tool:
+            self.on_tool(call)
+        return tool_result_block(block.id, outcome)
 
     def _finish(self, msg, texts, tool_calls, calls, start, blocks) -> Answer:
         stop = msg.stop_reason
@@ -298,9 +305,18 @@ class Assistant:
             answer.notice = _INCOMPLETE["refusal"].format(why=f" ({why})" if why else "")
             del self.messages[start:]  # a refused exchange left in the history would taint later questions
             return answer
-        answer.notice = _INCOMPLETE.get(stop, f"the model stopped early ({stop})").format(max_tokens=self.max_tokens)
-        # A tool_use cut off mid-input cannot be answered; keep only the text so the history stays valid.
-        kept = [b for b in blocks if b["type"] != "tool_use"]
+        key = stop
+        if stop == "max_tokens" and not any(b["type"] == "text" for b in blocks) and \
+                any(b["type"] in THINKING_BLOCKS for b in blocks):
+            key = "max_tokens_thinking"
+        o = self.options
+        answer.notice = _INCOMPLETE.get(key, f"the model stopped early ({stop})").format(
+            max_tokens=self.max_tokens,
+            ceiling=f" (this model allows up to {o.model_max_output:,})" if o.model_max_output else "",
+            effort=f" or lower --effort (now {o.effort})" if o.effort and o.effort != "low" else "")
+        # A cut-off turn keeps only its text: a tool_use cut mid-input cannot be answered, and thinking need
+        # only go back with tool results (Anthropic's thinking page), so a cut block is dropped too.
+        kept = [b for b in blocks if b["type"] not in ("tool_use", *THINKING_BLOCKS)]
         if kept:
             self.messages.append({"role": "assistant", "content": kept})
         return answer
@@ -313,29 +329,65 @@ class Assistant:
         else:
             self.messages.append({"role": "user", "content": blocks})
 
-    def _call(self, separate: bool):
-        kw = self.request()
-        emitted = False
+    # -- one model call, with retries ------------------------------------------------------------------
 
+    def _call(self, separate: bool, final: bool = False):
+        kw = self.request(final=final)
+        retried, mid_stream_retried = 0, False
+        while True:
+            shown = [False]
+            try:
+                return self._attempt(kw, separate, shown)
+            except Exception as exc:  # noqa: BLE001 - classified below; anything else is re-raised
+                kind = mid_stream_reason(exc)
+                if kind and not shown[0] and not mid_stream_retried:
+                    mid_stream_retried = True
+                    delay = MID_STREAM_DELAY_S * (1 - 0.25 * self.rng.random())
+                    why = f"{kind.replace('_error', '')} mid-answer"
+                else:
+                    reason = retry_reason(exc)
+                    if reason is None or retried >= self.retries or kind:
+                        raise
+                    delay = retry_after_s(exc) or backoff_s(retried, self.rng)
+                    retried += 1
+                    why = f"{reason}, retry {retried} of {self.retries}"
+                self._wait(None)
+                if self.on_retry:
+                    self.on_retry(f"{why}: retrying in {delay:.1f} s")
+                self.sleep(delay)
+
+    def _attempt(self, kw: dict, separate: bool, shown: list[bool]):
         def emit(text: str) -> None:
-            nonlocal emitted
             if self.on_text and text:
-                if separate and not emitted:
-                    self.on_text("\n\n")  # text after a tool round starts a new paragraph
-                emitted = True
+                if not shown[0]:
+                    self._wait(None)
+                    if separate:
+                        self.on_text("\n\n")  # text after a tool round starts a new paragraph
+                shown[0] = True
                 self.on_text(text)
 
+        self._wait("waiting for Claude")
         if not self.stream:
-            msg = self.client.messages.create(**kw)
+            msg = self.api.messages.create(**kw)
             for b in msg.content:
                 if b.type == "text":
                     emit(b.text)
             return msg
-        with self.client.messages.stream(**kw) as stream:
+        with self.api.messages.stream(**kw) as stream:
             for event in stream:
                 if event.type == "text":
                     emit(event.text)
+                elif event.type == "content_block_start" and not shown[0]:
+                    block = event.content_block
+                    if block.type in THINKING_BLOCKS:
+                        self._wait("thinking")
+                    elif block.type == "tool_use":
+                        self._wait(f"writing a {block.name} call")
             return stream.get_final_message()
+
+    def _wait(self, label: str | None) -> None:
+        if self.on_wait:
+            self.on_wait(label)
 
     def _usage(self, msg) -> CallUsage:
         u = msg.usage
@@ -347,12 +399,16 @@ class Assistant:
 
 
 def _with_cache_breakpoint(messages: list[dict]) -> list[dict]:
-    """The history with one cache breakpoint on its last block, so each round of a tool loop reads the
-    previous rounds from cache. Copies: the stored history never carries breakpoints, which keeps the
-    total at 3 (tools, system, last message) of the 4 the API allows."""
+    """The history with one cache breakpoint on its last cacheable block, so each round of a tool loop reads
+    the previous rounds from cache. Thinking blocks cannot carry cache_control (Anthropic's prompt-caching
+    page); they are cached with what follows them. Copies: the stored history never carries breakpoints,
+    which keeps the total at 3 (tools, system, last message) of the 4 the API allows."""
     if not messages:
         return []
     last = messages[-1]
     blocks = [dict(b) for b in last["content"]]
-    blocks[-1]["cache_control"] = EPHEMERAL
+    for b in reversed(blocks):
+        if b.get("type") not in THINKING_BLOCKS:
+            b["cache_control"] = EPHEMERAL
+            break
     return [*messages[:-1], {"role": last["role"], "content": blocks}]

@@ -4,9 +4,20 @@ talking to the API. `anthropic` is imported inside the functions: the offline CL
 from __future__ import annotations
 
 import os
+import random
 
-MAX_RETRIES = 3  # SDK retries 408/409/429/5xx/529 and connection errors with backoff
+MAX_RETRIES = 3  # retries of one model call: 408/409/429/5xx/529 and connection errors, with backoff
 TIMEOUT_S = 300.0
+# Backoff as the SDK computes it (anthropic/_constants.py INITIAL_RETRY_DELAY 0.5 s, MAX_RETRY_DELAY 8 s, up to 25%
+# jitter); a server's retry-after is obeyed up to a minute. The loop retries itself (the SDK's own retries are off)
+# so that every retry can be shown as it happens.
+INITIAL_DELAY_S = 0.5
+MAX_DELAY_S = 8.0
+MAX_RETRY_AFTER_S = 60.0
+# An `event: error` inside a 200 stream (the API failing after it began answering) is not retried by the SDK. We
+# retry it once, after this long, when no answer text was shown yet; these are the transient kinds.
+MID_STREAM_RETRY_TYPES = ("overloaded_error", "api_error")
+MID_STREAM_DELAY_S = 2.0
 
 NO_KEY_MESSAGE = (
     "no Anthropic API key: set ANTHROPIC_API_KEY (export ANTHROPIC_API_KEY=sk-ant-..., a key from the Claude "
@@ -82,3 +93,59 @@ def describe_api_error(exc: BaseException, *, base_url: str = "", retries: int =
 
 
 _SPEND_LIMIT_CODES = ("contract_spend_limit_reached", "enforced_spend_limit_reached")
+
+
+# -- retries -------------------------------------------------------------------------------------------
+
+_STATUS_WORDS = {408: "request timeout", 409: "conflict", 429: "rate limited", 500: "API server error",
+                 502: "bad gateway", 503: "service unavailable", 504: "gateway timeout", 529: "overloaded"}
+
+
+def retry_reason(exc: BaseException) -> str | None:
+    """Why a failed request may be retried, in a few words ("overloaded (529)"), or None when it may not: the
+    SDK's policy (x-should-retry obeyed; 408, 409, 429, 5xx; connection failures and timeouts)."""
+    import anthropic
+
+    if isinstance(exc, anthropic.APITimeoutError):
+        return "timed out"
+    if isinstance(exc, anthropic.APIConnectionError):
+        return "connection failed"
+    if not isinstance(exc, anthropic.APIStatusError) or exc.status_code < 400:
+        return None  # a mid-stream error (status 200) has its own rule: mid_stream_reason
+    header = exc.response.headers.get("x-should-retry")
+    code = exc.status_code
+    if header == "false" or (header != "true" and code not in (408, 409, 429) and code < 500):
+        return None
+    return f"{_STATUS_WORDS.get(code, 'HTTP error')} ({code})"
+
+
+def mid_stream_reason(exc: BaseException) -> str | None:
+    """The error type of a transient `event: error` inside a 200 stream, else None."""
+    import anthropic
+
+    if isinstance(exc, anthropic.APIStatusError) and exc.status_code < 400:
+        kind = getattr(exc, "type", None)
+        if kind in MID_STREAM_RETRY_TYPES:
+            return kind
+    return None
+
+
+def retry_after_s(exc: BaseException) -> float | None:
+    """The server's requested wait (retry-after-ms, else retry-after in seconds), if given and at most a minute."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    for header, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        try:
+            wait = float(response.headers.get(header)) / scale
+        except (TypeError, ValueError):
+            continue
+        if 0 < wait <= MAX_RETRY_AFTER_S:
+            return wait
+    return None
+
+
+def backoff_s(retry_index: int, rng: random.Random | None = None) -> float:
+    """Exponential backoff for the retry_index-th retry (0-based), capped, with up to 25% jitter."""
+    r = (rng or random).random()
+    return min(INITIAL_DELAY_S * 2.0 ** min(retry_index, 30), MAX_DELAY_S) * (1 - 0.25 * r)
