@@ -30,3 +30,10 @@ def _pinned_today():
     lifecycle.set_today(lambda: date(2026, 11, 30))
     yield
     lifecycle.set_today(None)
+
+
+@pytest.fixture(autouse=True)
+def _private_log_database(tmp_path_factory, monkeypatch):
+    """`ask`/`chat` log every exchange: tests write to a throwaway database, never the user's."""
+    monkeypatch.setenv("MODELMATH_LOGS_DB", str(tmp_path_factory.mktemp("logs") / "logs.db"))
+    monkeypatch.delenv("MODELMATH_NO_LOG", raising=False)

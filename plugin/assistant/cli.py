@@ -2,24 +2,24 @@
 
 The anthropic SDK is imported only when one of these commands runs (via plugin.agent), so the offline
 calculators start fast. Answers stream to stdout (lightly styled Markdown on a terminal, plain text when
-piped); tool calls, notices and errors go to stderr.
+piped) and end with "Reproduce" (an offline command per tool call) and "Sources" (catalog entries with their
+dates), both computed from the tool calls. Progress (each tool call as it starts, retries, an elapsed timer
+while Claude thinks on a terminal), notices and errors go to stderr. Every exchange is logged (logs.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
-import re
 import sys
 from pathlib import Path
 
 import click
 
 from .. import files
+from . import logs as logstore
 from .agent import (
     AUDIENCES,
-    DEFAULT_MAX_TOKENS,
     DEFAULT_MAX_TURNS,
     MAX_DOCUMENT_BYTES,
     Assistant,
@@ -27,9 +27,11 @@ from .agent import (
     ToolCall,
     make_client,
     resolve_model_id,
-    total_cost,
-    usage_totals,
 )
+from .output import AnswerWriter, cost_line, footer, show_tool
+from .progress import Progress
+
+EFFORTS = ("low", "medium", "high", "xhigh", "max")
 
 
 class AssistantFailure(click.ClickException):
@@ -40,88 +42,6 @@ class AssistantFailure(click.ClickException):
         self.exit_code = exit_code
 
 
-# -- output ------------------------------------------------------------------------------------------
-
-_BOLD, _DIM, _CODE, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
-
-
-def _style_line(line: str) -> str:
-    heading = re.match(r"#{1,6}\s+(.*)", line)
-    if heading:
-        return f"{_BOLD}{heading.group(1)}{_RESET}"
-    line = re.sub(r"^(\s*)[-*]\s+", r"\1• ", line)
-    line = re.sub(r"\*\*(.+?)\*\*", lambda m: f"{_BOLD}{m.group(1)}{_RESET}", line)
-    return re.sub(r"`([^`]+)`", lambda m: f"{_CODE}{m.group(1)}{_RESET}", line)
-
-
-class AnswerWriter:
-    """Streams answer text. On a terminal, whole lines are styled (headings, bold, code, bullets) as they
-    complete; piped output is written as it arrives, unchanged."""
-
-    def __init__(self, stream=None, styled: bool | None = None):
-        self.out = stream or sys.stdout
-        if styled is None:
-            styled = self.out.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-        self.styled = styled
-        self.pending = ""
-        self.in_fence = False
-        self.wrote = False
-
-    def write(self, text: str) -> None:
-        self.wrote = True
-        if not self.styled:
-            self.out.write(text)
-            self.out.flush()
-            return
-        self.pending += text
-        while "\n" in self.pending:
-            line, self.pending = self.pending.split("\n", 1)
-            self._line(line, "\n")
-
-    def _line(self, line: str, end: str) -> None:
-        if line.lstrip().startswith("```"):
-            self.in_fence = not self.in_fence
-            return
-        self.out.write((f"{_DIM}{line}{_RESET}" if self.in_fence else _style_line(line)) + end)
-        self.out.flush()
-
-    def close(self) -> None:
-        """Flush a partial last line and end the answer with a newline."""
-        if self.pending:
-            self._line(self.pending, "")
-            self.pending = ""
-        if self.wrote:
-            self.out.write("\n")
-            self.out.flush()
-        self.wrote = False
-        self.in_fence = False
-
-
-def _short(obj: object, limit: int = 240) -> str:
-    s = obj if isinstance(obj, str) else json.dumps(obj, separators=(",", ":"))
-    return s if len(s) <= limit else s[: limit - 1] + "…"
-
-
-def show_tool(call: ToolCall) -> None:
-    click.echo(f"[tool] {call.name} {_short(call.input)}", err=True)
-    if call.is_error:
-        err = call.result.get("error", {})
-        click.echo(f"[tool]   error: {_short(err.get('message', err))}", err=True)
-    else:
-        click.echo(f"[tool]   ok: {_short(call.result)}", err=True)
-
-
-def cost_line(calls: list, model: str) -> str:
-    u = usage_totals(calls)
-    cost = total_cost(calls)
-    money = f"${cost:.4f}" if cost is not None else "cost unknown (model not in the price catalog)"
-    return (f"{len(calls)} API call(s), {model}: {u['input_tokens']:,} input + {u['cache_creation_input_tokens']:,} "
-            f"cache-write + {u['cache_read_input_tokens']:,} cache-read + {u['output_tokens']:,} output tokens; "
-            f"{money}")
-
-
-# -- shared setup ------------------------------------------------------------------------------------
-
 def _read_document(path: str) -> str:
     try:
         return files.read_text(path, MAX_DOCUMENT_BYTES, what="--file")
@@ -129,27 +49,118 @@ def _read_document(path: str) -> str:
         raise AssistantFailure(exc.message, 2) from exc
 
 
-def _assistant(model: str | None, audience: str, max_turns: int, max_tokens: int, *, stream: bool,
-               on_text, verbose: bool) -> Assistant:
-    try:
-        client = make_client()
-        model_id = resolve_model_id(model)
-    except AssistantError as exc:
-        raise AssistantFailure(exc.message, exc.exit_code) from exc
-    return Assistant(client, model=model_id, audience=audience, max_turns=max_turns, max_tokens=max_tokens,
-                     stream=stream, on_text=on_text, on_tool=show_tool if verbose else None)
+def _warn(message: str) -> None:
+    click.echo(f"modelmath: {message}", err=True)
+
+
+class Session:
+    """One command's assistant, progress display and log: shared by ask and chat."""
+
+    def __init__(self, opts: dict, *, writer: AnswerWriter | None):
+        self.opts = opts
+        self.writer = writer
+        self.log: logstore.LogDB | None = None
+        self.conversation_id: str | None = None
+        resumed = self._open_log()
+        both_tty = writer is not None and writer.out.isatty() and sys.stderr.isatty()
+        self.progress = Progress(quiet=opts["quiet"], before_line=writer.end_line if both_tty else None)
+        try:
+            client = make_client()
+            model = resolve_model_id(opts["model"] or (resumed or {}).get("model"))
+            audience = opts["audience"] or (resumed or {}).get("audience") or "developer"
+            self.assistant = Assistant(
+                client, model=model, audience=audience, max_turns=opts["max_turns"],
+                max_tokens=opts["max_tokens"], effort=opts["effort"], stream=True,
+                on_text=writer.write if writer else None, on_tool=show_tool if opts["verbose"] else None,
+                on_tool_start=self.progress.tool_started, on_wait=self.progress.waiting,
+                on_retry=self.progress.retrying)
+        except AssistantError as exc:
+            raise AssistantFailure(exc.message, exc.exit_code) from exc
+        for notice in self.assistant.options.notices:
+            _warn(notice)
+        if resumed:
+            history = self.log.history(self.conversation_id)  # type: ignore[union-attr]
+            if resumed["model"] != self.assistant.model:
+                history = logstore.strip_thinking(history)
+            self.assistant.load_history(history)
+
+    def _open_log(self) -> dict | None:
+        """Open the log unless turned off; returns the conversation being resumed, if any."""
+        wanted = self.opts.get("conversation") or (self.opts.get("continue_") and "latest")
+        if self.opts["no_log"] or logstore.logging_disabled():
+            if wanted:
+                raise AssistantFailure("--continue / --conversation need the log, which is turned off "
+                                       f"(--no-log or {logstore.OFF_ENV})", 2)
+            return None
+        try:
+            self.log = logstore.LogDB(logstore.db_path())
+        except logstore.LogError as exc:
+            if wanted:
+                raise AssistantFailure(str(exc), 2) from exc
+            _warn(f"warning: {exc}; this exchange is not logged")
+            return None
+        if not wanted:
+            return None
+        cid = self.log.latest_conversation_id() if wanted == "latest" else wanted
+        conv = self.log.conversation(cid) if cid else None
+        if conv is None:
+            raise AssistantFailure("no logged conversation to continue" if wanted == "latest" else
+                                   f"no logged conversation with id {wanted!r}; `modelmath logs` lists them", 2)
+        self.conversation_id = cid
+        return conv
+
+    def ask(self, question: str, *, document: str | None = None, document_name: str | None = None):
+        a = self.assistant
+        try:
+            answer = a.ask(question, document=document, document_name=document_name or "document")
+        finally:
+            self.progress.close()
+            if self.writer:
+                self.writer.close()
+        answer.log_id = self._record(question, document_name, answer)
+        return answer
+
+    def _record(self, question: str, document_name: str | None, answer) -> str | None:
+        if self.log is None:
+            return None
+        a = self.assistant
+        try:
+            if self.conversation_id is None:
+                self.conversation_id = self.log.new_conversation(a.model, a.audience)
+            return self.log.log(self.conversation_id, answer, question=question, document_name=document_name,
+                                messages=a.last_exchange, effort=a.options.effort, max_tokens=a.max_tokens)
+        except logstore.LogError as exc:
+            _warn(f"warning: {exc}; logging stops for this session")
+            self.log = None
+            return None
+
+    def new_conversation(self) -> None:
+        self.assistant.reset()
+        self.conversation_id = None
 
 
 def _common(fn):
     opts = [
-        click.option("--model", help="Claude model id (default: $MODELMATH_MODEL, else the current Sonnet)."),
-        click.option("--audience", type=click.Choice(AUDIENCES), default="developer", show_default=True,
-                     help="developer: formulas and terms; support: plain, customer-ready wording."),
+        click.option("--model", help="Claude model id (default: $MODELMATH_MODEL, else the current Sonnet; a "
+                                     "resumed conversation keeps its model)."),
+        click.option("--audience", type=click.Choice(AUDIENCES), default=None,
+                     help="developer (default): formulas and terms; support: plain, customer-ready wording."),
+        click.option("--effort", type=click.Choice(EFFORTS), default=None,
+                     help="output_config.effort: how much Claude thinks and writes (default medium where the "
+                          "model supports effort; not sent to models without it)."),
         click.option("--max-turns", type=click.IntRange(1, 50), default=DEFAULT_MAX_TURNS, show_default=True,
-                     help="Most model calls for one question (each tool round is one)."),
-        click.option("--max-tokens", type=click.IntRange(1, 128_000), default=DEFAULT_MAX_TOKENS,
-                     show_default=True, help="Most tokens in one model reply."),
-        click.option("--verbose", "-v", is_flag=True, help="Show each tool call and result, and usage, on stderr."),
+                     help="Most model calls with tools for one question; then one last call answers without "
+                          "tools (marked incomplete)."),
+        click.option("--max-tokens", type=click.IntRange(1, 300_000), default=None,
+                     help="Most tokens in one model reply, thinking included (default 16,000, 64,000 at effort "
+                          "xhigh/max; never above the model's max output)."),
+        click.option("--verbose", "-v", is_flag=True, help="Also show each tool result, and usage, on stderr."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress lines or thinking timer on stderr."),
+        click.option("--no-log", is_flag=True, help=f"Do not log this exchange (also ${logstore.OFF_ENV}=1)."),
+        click.option("--continue", "-c", "continue_", is_flag=True,
+                     help="Continue the most recent logged conversation."),
+        click.option("--conversation", "--cid", "conversation", metavar="ID",
+                     help="Continue the logged conversation ID (`modelmath logs` lists them)."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -164,49 +175,50 @@ def _common(fn):
 @click.option("--file", "file_", type=click.Path(dir_okay=False),
               help='A text/Markdown file to check or use, e.g. --file notes.md "check every number in this".')
 @click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object: answer, model, tool_calls, usage, cost_usd.")
+              help="Print one JSON object: answer, tool_calls (with command), sources, usage, cost_usd.")
 @click.pass_context
-def ask_cmd(ctx, question, model, audience, max_turns, max_tokens, verbose, file_, as_json):
+def ask_cmd(ctx, question, file_, as_json, **opts):
     """Ask Claude a question; every number in the answer comes from the calculators (needs
     ANTHROPIC_API_KEY)."""
     text = " ".join(question).strip()
     if not text:
         raise AssistantFailure("the question is empty", 2)
     document = _read_document(file_) if file_ else None
-    writer = None if as_json else AnswerWriter()
-    assistant = _assistant(model, audience, max_turns, max_tokens, stream=not as_json,
-                           on_text=writer.write if writer else None, verbose=verbose)
+    session = Session(opts, writer=None if as_json else AnswerWriter())
     try:
-        answer = assistant.ask(text, document=document, document_name=Path(file_).name if file_ else "document")
+        answer = session.ask(text, document=document, document_name=Path(file_).name if file_ else None)
     except AssistantError as exc:
-        if writer:
-            writer.close()
         raise AssistantFailure(exc.message, exc.exit_code) from exc
-    if writer:
-        writer.close()
+    a = session.assistant
+    if as_json:
+        out = {**answer.to_json(), "effort": a.options.effort, "max_tokens": a.max_tokens,
+               "id": answer.log_id, "conversation_id": session.conversation_id if answer.log_id else None}
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
     else:
-        click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+        click.echo(footer(answer))
     if answer.notice:
-        click.echo(f"modelmath: {answer.notice}", err=True)
-    if verbose:
+        _warn(answer.notice)
+    if opts["verbose"]:
         click.echo(cost_line(answer.calls, answer.model), err=True)
     if not answer.complete:
         ctx.exit(1)
 
 
-CHAT_HELP = "/reset clears the conversation, /cost shows tokens and cost so far, /quit leaves (or Ctrl-D)"
+CHAT_HELP = "/reset starts a new conversation, /cost shows tokens and cost so far, /quit leaves (or Ctrl-D)"
 
 
 @click.command("chat")
 @_common
-def chat_cmd(model, audience, max_turns, max_tokens, verbose):
-    """Talk with the assistant; the conversation is kept until /reset (needs ANTHROPIC_API_KEY)."""
+def chat_cmd(**opts):
+    """Talk with the assistant; the conversation is kept (and logged) until /reset (needs
+    ANTHROPIC_API_KEY)."""
     writer = AnswerWriter()
-    assistant = _assistant(model, audience, max_turns, max_tokens, stream=True, on_text=writer.write,
-                           verbose=verbose)
+    session = Session(opts, writer=writer)
+    assistant = session.assistant
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401 - line editing and ↑ history for input(), where the platform has it
-    click.echo(f"modelmath chat with {assistant.model}. {CHAT_HELP}; Ctrl-C stops an answer.", err=True)
+    resumed = f", continuing conversation {session.conversation_id}" if assistant.messages else ""
+    click.echo(f"modelmath chat with {assistant.model}{resumed}. {CHAT_HELP}; Ctrl-C stops an answer.", err=True)
     while True:
         try:
             line = input("you> ").strip()
@@ -223,7 +235,7 @@ def chat_cmd(model, audience, max_turns, max_tokens, verbose):
             if cmd in ("/quit", "/exit", "/q"):
                 break
             if cmd == "/reset":
-                assistant.reset()
+                session.new_conversation()
                 click.echo("(conversation cleared)", err=True)
             elif cmd == "/cost":
                 click.echo(cost_line(assistant.calls, assistant.model), err=True)
@@ -231,19 +243,20 @@ def chat_cmd(model, audience, max_turns, max_tokens, verbose):
                 click.echo(f"(unknown command {cmd}: {CHAT_HELP})", err=True)
             continue
         try:
-            answer = assistant.ask(line)
+            answer = session.ask(line)
         except KeyboardInterrupt:
-            writer.close()
             click.echo("(answer stopped; the question was dropped from the conversation)", err=True)
             continue
         except AssistantError as exc:
-            writer.close()
             click.echo(f"modelmath: error: {exc.message}", err=True)
             continue
-        writer.close()
+        click.echo(footer(answer))
         if answer.notice:
-            click.echo(f"modelmath: {answer.notice}", err=True)
-        if verbose:
+            _warn(answer.notice)
+        if opts["verbose"]:
             click.echo(cost_line(answer.calls, answer.model), err=True)
     if assistant.calls:
         click.echo(cost_line(assistant.calls, assistant.model), err=True)
+
+
+__all__ = ["AnswerWriter", "ToolCall", "ask_cmd", "chat_cmd"]
