@@ -63,6 +63,7 @@ MODEL = "claude-sonnet-5-5"  # pinned so cassettes replay whatever the catalog's
 
 def assistant(api, **kw) -> Assistant:
     client_kw = {k: kw.pop(k) for k in ("max_retries", "timeout") if k in kw}
+    kw.setdefault("sleep", lambda _s: None)  # retries are tested for what they do, not for how long they wait
     return Assistant(api.client(**client_kw), model=kw.pop("model", MODEL), **kw)
 
 
@@ -93,6 +94,7 @@ def check_usage_and_cost(answer) -> None:
 
 def test_request_sends_every_registry_tool_with_one_cache_breakpoint_on_the_last():
     a = Assistant(client=None, model=MODEL)
+    assert "tool_choice" not in a.request() and a.request(final=True)["tool_choice"] == {"type": "none"}
     a.messages.extend([{"role": "user", "content": [{"type": "text", "text": "q"}]}])
     req = a.request()
     assert [t["name"] for t in req["tools"]] == [d["name"] for d in definitions()]
@@ -289,15 +291,19 @@ def test_unknown_model_is_a_not_found_error(api):
 
 
 @scenario("max_turns")
-def test_max_turns_stops_cleanly_with_a_clear_message(api):
+def test_spent_turn_budget_gets_one_last_call_without_tools(api):
     limit = 1 if LIVE else 2
     a = assistant(api, stream=False, max_turns=limit)
     answer = a.ask("Compute the KV cache of llama-3.2-1b at 1k, 2k, 4k, 8k and 16k context, one call at a time.")
-    assert len(answer.calls) == limit
-    if answer.stop_reason == "tool_use" or not LIVE:
-        assert not answer.complete and "--max-turns" in answer.notice and str(limit) in answer.notice
-        assert a.messages[-1]["role"] == "user"  # the results are kept; a next question is merged into it
-        check_pairing(a.messages)
+    assert len(answer.calls) == limit + 1  # the budget, then one call with tool_choice none
+    assert not answer.complete and "--max-turns" in answer.notice and str(limit) in answer.notice
+    assert "tools off" in answer.notice
+    check_pairing(a.messages)
+    if not LIVE:
+        assert answer.stop_reason == "end_turn" and a.messages[-1]["role"] == "assistant"
+        # Llama 3.2 1B KV (16 layers, 8 KV heads, head_dim 64, bf16): 2*16*8*64*2 = 32,768 bytes per token;
+        # 1,024 tokens → 33,554,432 bytes, 2,048 → 67,108,864.
+        assert mentions(answer.text, 33_554_432) and mentions(answer.text, 67_108_864)
 
 
 @scenario("streaming")

@@ -13,10 +13,10 @@ import subprocess
 import sys
 
 import pytest
-from modelmath.plugin.assistant import agent
+from modelmath.plugin.assistant import agent, client
 from modelmath.plugin.assistant.cli import AnswerWriter
-from modelmath.plugin.cli.main import main
 from modelmath.tools.registry import run_tool
+from standin.clirun import one_line_error, run
 from standin.fixtures import LIVE, mentions, scenario
 
 # Llama 3.1 8B KV cache in bf16 (32 layers, 8 KV heads, head_dim 128): 2*32*8*128*2 = 131,072 bytes per
@@ -32,28 +32,6 @@ QWEN3_8B_PARAMS = 8_190_735_360
 MODEL = "claude-sonnet-5-5"
 
 
-def run(monkeypatch, capsys, args: list[str], env: dict | None = None, stdin: str = "") -> tuple[int, str, str]:
-    """Run `modelmath ARGS` in-process (so cassettes apply) and return (exit status, stdout, stderr)."""
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
-    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
-    monkeypatch.setenv("MODELMATH_MODEL", MODEL)
-    for k, v in (env or {}).items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    with pytest.raises(SystemExit) as done:
-        main(args)
-    out, err = capsys.readouterr()
-    return done.value.code or 0, out, err
-
-
-def one_line_error(err: str) -> str:
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    assert lines[0].startswith("modelmath: error: ")
-    return lines[0]
-
-
 @scenario("cli_ask_stream")
 def test_ask_streams_plain_text_when_piped_and_verbose_shows_tools(api, monkeypatch, capsys):
     code, out, err = run(monkeypatch, capsys, ["ask", "What", "is", "the", "KV", "cache", "of", "llama-3.1-8b",
@@ -63,9 +41,22 @@ def test_ask_streams_plain_text_when_piped_and_verbose_shows_tools(api, monkeypa
     assert mentions(out, 16.0) or mentions(out, 17.18)
     assert "[tool] kv_cache" in err and "ok:" in err
     assert "API call(s)" in err and "$" in err
+    # Progress: one line per tool call as it starts, with its key inputs (stderr); no timer when not a terminal.
+    assert "→ kv_cache model=llama-3.1-8b context_tokens=131072" in err and "thinking…" not in err
+    # Provenance, computed from the tool calls: the offline command and the catalog entry with its date.
+    reproduce = out[out.index("\nReproduce (offline"):]
+    assert "  modelmath run-tool kv_cache '{\"model\":\"llama-3.1-8b\",\"context_tokens\":131072}'" in reproduce
+    assert "Sources:\n  Llama 3.1 8B (model catalog, as of " in reproduce
     if not LIVE:
         assert mentions(out, LLAMA_31_8B_KV_128K) and mentions(out, LLAMA_31_8B_KV_PER_TOKEN)
         assert out.startswith("Computing the KV cache.\n\n## KV cache")
+
+
+@scenario("cli_ask_stream")
+def test_quiet_silences_progress(api, monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, ["ask", "--quiet", "What is the KV cache of llama-3.1-8b at 128k "
+                                               "context?"], api.env())
+    assert code == 0 and "→" not in err and "Reproduce" in out
 
 
 @scenario("cli_ask_json")
@@ -74,11 +65,22 @@ def test_ask_json_prints_one_object_with_tool_calls_usage_and_cost(api, monkeypa
                                                "at 32k context?", "--json"], api.env())
     assert code == 0, err
     data = json.loads(out)
-    assert {"answer", "model", "tool_calls", "usage", "cost_usd"} <= set(data)
-    assert data["tool_calls"] and all(set(c) == {"name", "input", "result", "is_error"} for c in data["tool_calls"])
+    assert {"answer", "model", "tool_calls", "sources", "usage", "cost_usd", "effort", "max_tokens", "id",
+            "conversation_id"} <= set(data)
+    assert data["effort"] == "medium" and data["max_tokens"] == 16_000 and data["id"] and data["conversation_id"]
+    assert data["tool_calls"] and all(set(c) == {"name", "input", "result", "is_error", "command"}
+                                      for c in data["tool_calls"])
     for c in data["tool_calls"]:  # what the model saw is exactly what the tool computes
         outcome = run_tool(c["name"], c["input"])
         assert (outcome.result, outcome.is_error) == (c["result"], c["is_error"])
+        assert c["command"] == "modelmath run-tool " + c["name"] + " '" + json.dumps(
+            c["input"], separators=(",", ":")) + "'"
+    # Sources are the catalog entries the results used, with the catalog's own source and date.
+    from modelmath.tools.model.catalog import lookup
+
+    qwen = lookup("qwen3-8b")
+    assert {"kind": "model", "id": "qwen3-8b", "name": qwen.name, "source": qwen.source,
+            "as_of": qwen.as_of} in data["sources"]
     assert any(c["result"].get("total_params") == QWEN3_8B_PARAMS for c in data["tool_calls"])
     assert mentions(data["answer"], QWEN3_8B_PARAMS)
     calls = data["usage"]["calls"]
@@ -134,12 +136,12 @@ def test_api_error_is_one_line_and_exit_1(api, monkeypatch, capsys):
 
 
 @scenario("cli_max_turns")
-def test_max_turns_exits_1_with_a_notice(api, monkeypatch, capsys):
+def test_max_turns_answers_without_tools_and_exits_1(api, monkeypatch, capsys):
     limit = "1" if LIVE else "2"
-    code, _out, err = run(monkeypatch, capsys, ["ask", "--max-turns", limit, "Compute the KV cache of llama-3.2-1b "
-                                                "at 1k, 2k, 4k, 8k and 16k context, one call at a time."], api.env())
-    assert code == 1
-    assert f"stopped after {limit} model calls" in err and "--max-turns" in err
+    code, out, err = run(monkeypatch, capsys, ["ask", "--max-turns", limit, "Compute the KV cache of llama-3.2-1b "
+                                               "at 1k, 2k, 4k, 8k and 16k context, one call at a time."], api.env())
+    assert code == 1 and out.strip()  # an answer from what it has, marked incomplete
+    assert f"--max-turns {limit}" in err and "tools off" in err
 
 
 # -- no cassette -------------------------------------------------------------------------------------
@@ -178,7 +180,7 @@ def test_connection_error_is_one_line(monkeypatch, capsys):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    monkeypatch.setattr(agent, "MAX_RETRIES", 0)
+    monkeypatch.setattr(client, "MAX_RETRIES", 0)
     code, _out, err = run(monkeypatch, capsys, ["ask", "q"], {"ANTHROPIC_API_KEY": "sk-ant-x",
                                                               "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{port}"})
     assert code == 1 and f"cannot connect to http://127.0.0.1:{port}" in one_line_error(err)
