@@ -137,5 +137,15 @@ def test_count_tokens_per_tokenizer_generation(monkeypatch):
 def test_count_tokens_model_errors():
     out = run_tool("count_tokens", {"text": "hi", "model": "gpt-4o"})
     assert out.is_error and out.result["error"]["field"] == "model"
-    out = run_tool("count_tokens", {"words": 100, "model": "claude-opus-4-7"})
-    assert out.is_error and "text only" in out.result["error"]["message"]
+    out = run_tool("count_tokens", {"tokens": 100, "model": "claude-opus-4-7"})
+    assert out.is_error and out.result["error"]["field"] == "model"
+
+
+def test_words_and_pages_per_tokenizer_generation():
+    # 1,500 words / 0.75 words per token = 2,000 tokens (OpenAI's rule); on Claude 4.7+ about 30% more: 2,600.
+    out = run_tool("count_tokens", {"words": 1500, "model": "sonnet-5.5"}).result
+    assert (out["tokens_estimate"], out["tokenizer"]) == (2600, "newer")
+    assert out["tokens_by_tokenizer"] == {"previous_claude_tokenizer": 2000, "claude_4_7_and_later": 2600}
+    # 500 pages * 400 tokens per page = 200,000 (Anthropic: 200K tokens ~ 500 pages), previous tokenizer.
+    out = run_tool("count_tokens", {"pages": 500, "model": "claude-haiku-4-5"}).result
+    assert (out["tokens_estimate"], out["tokenizer"]) == (200_000, "previous")
