@@ -20,6 +20,7 @@ from .build import CommandExtras, InputError, build_command, format_error
 _LAZY_COMMANDS = {
     "ask": "assistant.cli:ask_cmd",
     "chat": "assistant.cli:chat_cmd",
+    "eval": "assistant.evalcmd:eval_cmd",
     "logs": "assistant.logs_cli:logs_cmd",
     "mcp": "mcp.server:mcp_cmd",
     "prices": "cli.prices:prices_cmd",

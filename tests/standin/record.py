@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ["tests/plugin/assistant/test_agent.py", "tests/plugin/assistant/test_cli.py",
-         "tests/plugin/assistant/test_thinking.py", "tests/plugin/assistant/test_logs.py"]
+         "tests/plugin/assistant/test_thinking.py", "tests/plugin/assistant/test_logs.py", "tests/evals/test_evals.py"]
 
 if __name__ == "__main__":
     env = {**os.environ, "MODELMATH_RECORD": "standin"}

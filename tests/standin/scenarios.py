@@ -402,3 +402,9 @@ def cli_continue(s: Script, req: Request):
     req = yield s.reply(kv8)
     k8 = req.result(kv8).json()
     yield s.reply(s.text(f"Eight sequences: {_gib(k8)}."))
+
+
+# `modelmath eval --live` against the stand-in (tests/evals/test_evals.py).
+from .eval_scenarios import EVAL_SCENARIOS  # noqa: E402
+
+SCENARIOS["eval_run"] = EVAL_SCENARIOS["eval_good"]
