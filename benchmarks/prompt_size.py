@@ -11,15 +11,14 @@ public; the tools are counted as the JSON we send, while the API renders them in
 adds a tool-use system prompt of its own (~300-350 tokens, Anthropic's tool-use pricing docs). --exact
 asks the API, which includes all of that.
 
-The round-trip table reads cassettes/*.yaml: HTTP requests (incl. retried errors), model calls (200
-responses), tool_use blocks, and the most tool_use blocks in one turn (parallel calls).
+The round-trip table reads cassettes/*.yaml: HTTP requests (incl. retried errors), finished model calls, tool_use
+blocks, the most tool_use blocks in one turn (parallel calls), tokens and cost per scenario.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -69,25 +68,44 @@ def exact_report(model: str | None) -> None:
     print(f"Claude's count ({model}): prefix = {full - bare:,} tokens (tools + system + tool-use overhead)\n")
 
 
-def _tool_uses(body: str) -> list[int]:
-    """tool_use blocks per model reply in a recorded response body (JSON or SSE)."""
+def _replies(body: str) -> list[dict]:
+    """Each finished model reply in a recorded response body (JSON or SSE): model, usage, tool_use count."""
     if body.lstrip().startswith("{"):
         data = json.loads(body)
-        return [sum(1 for b in data.get("content", []) if b.get("type") == "tool_use")] if data.get("type") == \
-            "message" else []
-    return [len(re.findall(r'"content_block":\{"type":"tool_use"', body))]
+        if data.get("type") != "message":
+            return []
+        return [{"model": data["model"], "usage": data["usage"],
+                 "tools": sum(1 for b in data.get("content", []) if b.get("type") == "tool_use")}]
+    events = [json.loads(line[6:]) for line in body.splitlines() if line.startswith("data: ")]
+    start = next((e["message"] for e in events if e.get("type") == "message_start"), None)
+    final = next((e for e in events if e.get("type") == "message_delta"), None)
+    if start is None or final is None:  # a stream cut by an error event: no finished reply
+        return []
+    tools = sum(1 for e in events
+                if e.get("type") == "content_block_start" and e["content_block"]["type"] == "tool_use")
+    return [{"model": start["model"], "usage": {**start["usage"], **final["usage"]}, "tools": tools}]
 
 
 def round_trips() -> None:
+    """Per recorded scenario: HTTP requests (retried errors included), finished model calls, tool calls, the most in
+    one turn, tokens, and the cost at the price catalog's rates for the recorded model. Stand-in recordings: the
+    token counts are the stand-in's (characters / 4), so the costs show the shape, not Claude's real bill."""
     import yaml
+    from modelmath.tools.pricing.prices import usage_cost_usd
 
     paths = sorted((ROOT / "cassettes").glob("*.yaml"))
-    print(f"{'scenario':<26}{'HTTP requests':>14}{'model calls':>13}{'tool calls':>12}{'max parallel':>14}")
+    keys = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
+    print(f"{'scenario':<28}{'HTTP':>5}{'calls':>6}{'tools':>6}{'par':>4}{'input':>8}{'c.write':>8}{'c.read':>8}"
+          f"{'output':>8}{'cost $':>10}")
     for p in paths:
         inters = yaml.safe_load(p.read_text(encoding="utf-8"))["interactions"]
-        ok = [i for i in inters if i["response"]["status"]["code"] == 200]
-        uses = [n for i in ok for n in _tool_uses(i["response"]["body"]["string"])]
-        print(f"{p.stem:<26}{len(inters):>14}{len(ok):>13}{sum(uses):>12}{max(uses, default=0):>14}")
+        replies = [r for i in inters if i["response"]["status"]["code"] == 200
+                   for r in _replies(i["response"]["body"]["string"])]
+        totals = {k: sum(r["usage"].get(k) or 0 for r in replies) for k in keys}
+        cost = sum(float(usage_cost_usd(r["model"], r["usage"])) for r in replies)
+        print(f"{p.stem:<28}{len(inters):>5}{len(replies):>6}{sum(r['tools'] for r in replies):>6}"
+              f"{max((r['tools'] for r in replies), default=0):>4}" + "".join(f"{totals[k]:>8,}" for k in keys) +
+              f"{cost:>10.4f}")
 
 
 def main() -> None:
