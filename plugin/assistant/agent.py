@@ -366,24 +366,27 @@ class Assistant:
                 shown[0] = True
                 self.on_text(text)
 
-        self._wait("waiting for Claude")
-        if not self.stream:
-            msg = self.api.messages.create(**kw)
-            for b in msg.content:
-                if b.type == "text":
-                    emit(b.text)
-            return msg
-        with self.api.messages.stream(**kw) as stream:
-            for event in stream:
-                if event.type == "text":
-                    emit(event.text)
-                elif event.type == "content_block_start" and not shown[0]:
-                    block = event.content_block
-                    if block.type in THINKING_BLOCKS:
-                        self._wait("thinking")
-                    elif block.type == "tool_use":
-                        self._wait(f"writing a {block.name} call")
-            return stream.get_final_message()
+        self._wait("waiting for Claude")  # the timer restarts with every model call
+        try:
+            if not self.stream:
+                msg = self.api.messages.create(**kw)
+                for b in msg.content:
+                    if b.type == "text":
+                        emit(b.text)
+                return msg
+            with self.api.messages.stream(**kw) as stream:
+                for event in stream:
+                    if event.type == "text":
+                        emit(event.text)
+                    elif event.type == "content_block_start" and not shown[0]:
+                        block = event.content_block
+                        if block.type in THINKING_BLOCKS:
+                            self._wait("thinking")
+                        elif block.type == "tool_use":
+                            self._wait(f"writing a {block.name} call")
+                return stream.get_final_message()
+        finally:
+            self._wait(None)
 
     def _wait(self, label: str | None) -> None:
         if self.on_wait:
