@@ -136,3 +136,18 @@ def test_cli_command_table_matches_the_modules():
         assert declared == commands, module
     assert all(cli_tool(c).cli.command == c for cs in TOOL_MODULES.values() for c in cs)
     assert cli_tool("no-such-command") is None
+
+
+def test_overlapping_tools_point_to_each_other_and_every_input_is_described():
+    # What Claude and MCP clients see: where two tools could answer, each says which does what, and no input
+    # is left for the model to guess.
+    points = {"memory_estimate": ("hardware_fit", "speed_estimate"), "hardware_fit": ("memory_estimate",
+              "speed_estimate"), "speed_estimate": ("hardware_fit",), "kv_cache": ("memory_estimate",),
+              "training_memory": ("memory_estimate", "training_compute"), "training_compute": ("training_memory",),
+              "api_cost": ("count_tokens",), "self_hosting_cost": ("speed_estimate",)}
+    defs = {d["name"]: d for d in definitions()}
+    for name, others in points.items():
+        assert all(o in defs[name]["description"] for o in others), name
+    for d in defs.values():
+        for prop, schema in d["input_schema"]["properties"].items():
+            assert schema.get("description", "").strip(), f"{d['name']}.{prop} has no description"

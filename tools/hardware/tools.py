@@ -35,7 +35,7 @@ _MODEL_CLI = {"positional": "model", "file_inputs": {"hf_config": "config"}, "fl
 _GPUS = {"type": "array", "items": {"type": "string"}, "description": "GPU names (default: whole catalog)."}
 _GPU = {"type": "string", "description": "GPU name, e.g. 'h100', 'rtx 4090'."}
 _COUNT = {"type": "integer", "minimum": 1, "description": "GPUs, tensor parallel."}
-_PRICE = {"type": "number", "exclusiveMinimum": 0}
+_PRICE = {"type": "number", "exclusiveMinimum": 0, "description": "Overrides the catalog price."}
 # Accepted (CLI --overhead-gib, raw JSON) but left out of the schema sent to Claude to keep it short.
 
 
@@ -237,7 +237,8 @@ HARDWARE_FIT = Tool(
     name="hardware_fit",
     description=("Which GPUs serve a model and how many: fits on one, min tensor-parallel count, memory per GPU, "
                  "headroom, max sequences, decode tok/s, TTFT, $/hour, $/MTok; ranks cheapest, fastest, best "
-                 "$/token; says what would fit."),
+                 "$/token; says what would fit. Itemised memory: memory_estimate; one setup's speed: "
+                 "speed_estimate."),
     input_schema=sent_schema(_FIT_PROPS),
     validation_schema=validation_schema({**_FIT_PROPS, **HIDDEN_OVERHEAD}),
     func=_hardware_fit,
@@ -261,7 +262,7 @@ SPEED_ESTIMATE = Tool(
     name="speed_estimate",
     description=("Speed on a GPU or tensor-parallel group under a serving engine: decode tok/s, inter-token "
                  "latency, prefill tok/s, TTFT, serving throughput (with output_tokens), engine KV capacity; "
-                 "low/mid/high fitted to published measurements."),
+                 "low/mid/high fitted to published measurements. Picks no GPUs (hardware_fit does)."),
     input_schema=sent_schema(_SPEED_PROPS, ("gpu",)),
     validation_schema=validation_schema({**_SPEED_PROPS, **HIDDEN_OVERHEAD}, ("gpu",)),
     func=speed_result,

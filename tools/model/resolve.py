@@ -73,7 +73,8 @@ def model_properties(full: bool, documented: bool = False) -> dict:
     if documented:
         return {"model": MODEL_PROPERTIES["model"], "hf_config": MODEL_PROPERTIES["hf_config"],
                 "architecture": {"type": "object", "description": ARCHITECTURE_DOC}}
-    return {"model": {"type": "string"}, "hf_config": {"type": "object"},
+    return {"model": {"type": "string", "description": "As in parameter_count."},
+            "hf_config": {"type": "object", "description": "As in parameter_count."},
             "architecture": {"type": "object", "description": "As in parameter_count."}}
 
 

@@ -120,9 +120,9 @@ def _param_assumptions(m: ResolvedModel, c) -> list[str]:
 PARAMETER_COUNT = Tool(
     name="parameter_count",
     description=(
-        "Exact parameter count of a decoder-only LLM: total, active per token (MoE), non-embedding, breakdown. "
-        "All model tools take exactly one of model (catalog name), hf_config (config.json contents) or "
-        "architecture (fields listed here)."),
+        "Exact parameter count of an open decoder LLM: total, active per token (MoE), non-embedding, breakdown. "
+        "Claude's sizes are unpublished: Claude names are an error. Model tools take exactly one of model, "
+        "hf_config or architecture (listed here)."),
     input_schema=sent_schema({}, documented=True),
     validation_schema=validation_schema({}),
     func=_params,
@@ -252,7 +252,7 @@ KV_CACHE = Tool(
     description=(
         "KV-cache bytes per token and total for context_tokens x batch_size; exact for GQA/MQA, MLA (latent, "
         "as vLLM stores it), sliding/chunked layers, and the fixed per-sequence state of linear/SSM layers. "
-        "With a memory budget: max context and max sequences."),
+        "With a memory budget: max context and max sequences. Cache only; total serving memory: memory_estimate."),
     input_schema=sent_schema(_KV_PROPS, ("context_tokens",)),
     validation_schema=validation_schema(_KV_PROPS, ("context_tokens",)),
     func=_kv,
@@ -326,7 +326,8 @@ MEMORY_ESTIMATE = Tool(
     name="memory_estimate",
     description=(
         "Inference memory, itemised: weights at a format's true bits/weight (incl. GPTQ/AWQ, NF4, MXFP4, GGUF) "
-        "+ KV cache + activation peak + runtime overhead; totals in bytes, GB and GiB."),
+        "+ KV cache + activation peak + runtime overhead; totals in bytes, GB and GiB. Which GPUs and how many: "
+        "hardware_fit; tokens/s: speed_estimate."),
     input_schema=sent_schema(_MEM_PROPS, spell_out_dtypes=True),
     validation_schema=validation_schema(_MEM_PROPS),
     func=_memory,
@@ -355,8 +356,9 @@ def _lookup(inp: dict) -> dict:
 MODEL_LOOKUP = Tool(
     name="model_lookup",
     description=("Catalog entry of an open model: config fields, shape, parameter counts, source and date. "
-                 "Unknown names get suggestions."),
-    input_schema={"type": "object", "properties": {"model": {"type": "string"}}, "required": ["model"],
+                 "For what a name is. Unknown names get suggestions."),
+    input_schema={"type": "object", "properties": {"model": {"type": "string", "description": "Name or HF id."}},
+                  "required": ["model"],
                   "additionalProperties": False},
     func=_lookup,
 )

@@ -77,7 +77,7 @@ API_COST = Tool(
     description=(
         "Exact Claude API cost per request/day/month, itemised, from a dated price list: caching, Batch, "
         "long-context tiers, fast mode, US-only inference, server tools, tool-use prompt; model status on as_of "
-        "(default today). input_tokens is the whole prompt; cache tokens are parts of it."),
+        "(default today). Only text known: count_tokens first."),
     input_schema=_schema(API_COST_PROPS, ("model", "input_tokens", "output_tokens")),
     func=_api_cost,
     cli=CliSpec(command="cost", positional="model", help="Claude API cost of a workload (exact, itemised)."),
@@ -87,14 +87,14 @@ API_COST = Tool(
 # -- self_hosting_cost ---------------------------------------------------------------------------------
 
 SELF_HOST_PROPS = {
-    "gpus": {"type": "integer", "minimum": 1},
-    "gpu_usd_per_hour": {"type": "number", "exclusiveMinimum": 0},
+    "gpus": {"type": "integer", "minimum": 1, "description": "GPU count."},
+    "gpu_usd_per_hour": {"type": "number", "exclusiveMinimum": 0, "description": "$ per GPU-hour."},
     "tokens_per_second": {"type": "number", "exclusiveMinimum": 0,
                           "description": "Whole deployment, prompt + output tokens, sustained."},
     "utilization": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "description": "Default 1."},
     "claude_model": {"type": "string", "description": "Default: current Sonnet."},
     "input_output_ratio": {"type": "number", "minimum": 0, "description": "Input per output token (default 3)."},
-    "batch": {"type": "boolean"},
+    "batch": {"type": "boolean", "description": "Claude's Batch API prices."},
     "days_per_month": _DAYS,
 }
 
@@ -159,7 +159,8 @@ SELF_HOSTING_COST = Tool(
     name="self_hosting_cost",
     description=(
         "Self-hosting $/MTok (GPUs x $/GPU-hour / sustained tokens/s) and $/month, and the monthly token volume "
-        "where it breaks even with a Claude model's blended price."),
+        "where it breaks even with a Claude model's blended price. Throughput: from the user or "
+        "speed_estimate."),
     input_schema=_schema(SELF_HOST_PROPS, ("gpus", "gpu_usd_per_hour", "tokens_per_second")),
     func=_self_hosting,
     cli=CliSpec(command="self-host", help="Self-hosting $/MTok and break-even against a Claude model."),
@@ -169,11 +170,11 @@ SELF_HOSTING_COST = Tool(
 # -- count_tokens --------------------------------------------------------------------------------------
 
 COUNT_PROPS = {
-    "text": {"type": "string", "maxLength": 20_000_000},
-    "words": {"type": "number", "minimum": 0},
-    "pages": {"type": "number", "minimum": 0},
-    "tokens": _TOKENS,
-    "model": {"type": "string"},
+    "text": {"type": "string", "maxLength": 20_000_000, "description": "Text to count."},
+    "words": {"type": "number", "minimum": 0, "description": "Words to convert."},
+    "pages": {"type": "number", "minimum": 0, "description": "Pages to convert."},
+    "tokens": {**_TOKENS, "description": "Tokens to convert."},
+    "model": {"type": "string", "description": "Claude model: its tokenizer generation."},
 }
 
 
@@ -260,7 +261,8 @@ COUNT_TOKENS = Tool(
     name="count_tokens",
     description=(
         "Approximate token count of text (Claude's tokenizer is not public; method stated), or words/pages/"
-        "tokens converted by labelled rules of thumb. Give one of text, words, pages, tokens."),
+        "tokens converted by labelled rules of thumb; Claude 4.7 and later count ~30% more. Give one of text, "
+        "words, pages, tokens."),
     input_schema=_schema(COUNT_PROPS),
     func=_count_tokens,
 )

@@ -175,16 +175,17 @@ _TRAIN_PROPS = {
     "precision": {"enum": list(PRECISIONS), "description": "mixed_bf16 (fp32 master) or bf16 (all 16-bit)."},
     "loss": {"enum": list(LOSSES), "description": "Cross-entropy: full fp32 logits, chunked (torchtune) or fused "
              "(Liger/Unsloth). Default by framework."},
-    "zero_stage": {"type": "integer", "minimum": 0, "maximum": 3},
+    "zero_stage": {"type": "integer", "minimum": 0, "maximum": 3, "description": "Default 0."},
     "gpu_count": _COUNT,
     "context_tokens": {"type": "integer", "minimum": 1, "description": "Sequence length (default 4096)."},
     "batch_size": {"type": "integer", "minimum": 1, "description": "Micro-batch per GPU."},
-    "gradient_checkpointing": {"type": "boolean"},
+    "gradient_checkpointing": {"type": "boolean", "description": "Default: qlora, or as the framework does."},
     "activation_offload": {"type": "boolean", "description": "Checkpointed activations in CPU memory."},
     "fused_kernels": {"type": "boolean", "description": "torch.compile or fused norm/RoPE/SwiGLU kernels "
                       "(fewer saved intermediates). Default by framework."},
-    "gradient_accumulation_steps": {"type": "integer", "minimum": 1},
-    "optimizer_in_backward": {"type": "boolean"},
+    "gradient_accumulation_steps": {"type": "integer", "minimum": 1, "description": "Default 1."},
+    "optimizer_in_backward": {"type": "boolean", "description": "Step each parameter during backward (no "
+                              "full gradient buffer). Default false."},
     "lora_rank": {"type": "integer", "minimum": 1, "description": "Default 16."},
     "lora_targets": {"type": "array", "items": {"enum": [*LORA_MODULES, "all-linear"]},
                      "description": "Default all-linear."},
@@ -195,7 +196,8 @@ TRAINING_MEMORY = Tool(
     name="training_memory",
     description=("Training memory per GPU, itemised, with a low-high band: full, LoRA or QLoRA; AdamW, 8-bit "
                  "Adam or SGD; ZeRO 0-3; checkpointing/offload; loss and defaults by framework (hf, torchtune, "
-                 "unsloth). With gpu: fits and headroom."),
+                 "unsloth). With gpu: fits and headroom. Inference: memory_estimate; time and cost: "
+                 "training_compute."),
     input_schema=sent_schema(_TRAIN_PROPS),
     validation_schema=validation_schema({**_TRAIN_PROPS, **HIDDEN_OVERHEAD}),
     func=_training_memory,
@@ -321,19 +323,21 @@ _COMPUTE_PROPS = {
     "training_tokens": {"type": "number", "exclusiveMinimum": 0, "description": "Default Chinchilla-optimal."},
     "context_tokens": {"type": "integer", "minimum": 1, "description": "Sequence length (default 4096)."},
     "method": {"enum": list(COMPUTE_METHODS), "description": "Default full."},
-    "gradient_checkpointing": {"type": "boolean"},
+    "gradient_checkpointing": {"type": "boolean", "description": "Recompute in backward (more FLOPs). Default "
+                               "false."},
     "gpu": {"type": "string", "description": "Default h100."}, "gpu_count": _COUNT,
     "mfu": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
             "description": "Against the dense BF16 peak, also for FP8 runs. Default from calibration."},
     "achieved_tflops_per_gpu": {"type": "number", "exclusiveMinimum": 0, "description": "Model FLOP/s per GPU."},
-    "precision": {"enum": ["bf16", "fp8"]},
-    "usd_per_gpu_hour": {"type": "number", "exclusiveMinimum": 0},
+    "precision": {"enum": ["bf16", "fp8"], "description": "Default bf16."},
+    "usd_per_gpu_hour": {"type": "number", "exclusiveMinimum": 0, "description": "Overrides the catalog price."},
 }
 
 TRAINING_COMPUTE = Tool(
     name="training_compute",
     description=("Training compute: FLOPs = 6·N·D (active params for MoE) plus attention, Chinchilla-optimal "
-                 "tokens, tokens/s per GPU and GPU-hours with a band, days on gpu_count GPUs, cost."),
+                 "tokens, tokens/s per GPU and GPU-hours with a band, days on gpu_count GPUs, cost. Memory: "
+                 "training_memory."),
     input_schema=sent_schema(_COMPUTE_PROPS),
     validation_schema=validation_schema(_COMPUTE_PROPS),
     func=_training_compute,
