@@ -20,10 +20,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from modelmath.tools.errors import ModelMathError
-from modelmath.tools.registry import ToolOutcome, definitions, run_tool
+from modelmath.tools.registry import definitions, run_tool
 
 from . import provenance
 from .answer import Answer, CallUsage, ToolCall, total_cost, usage_totals  # noqa: F401 (re-exported)
+from .blocks import (  # noqa: F401 (tool_result_block, _with_cache_breakpoint re-exported for tests)
+    EPHEMERAL,
+    THINKING_BLOCKS,
+    _block_param,
+    _with_cache_breakpoint,
+    duplicate_outcome,
+    tool_result_block,
+)
 from .client import (  # noqa: F401 (MAX_RETRIES, make_client re-exported)
     MAX_RETRIES,
     MID_STREAM_DELAY_S,
@@ -43,8 +51,6 @@ if TYPE_CHECKING:  # decimal and importlib.resources are imported where used: `m
 DEFAULT_MAX_TURNS = 8  # model calls with tools per question; a typical answer needs 2-4
 AUDIENCES = ("developer", "support")
 MAX_DOCUMENT_BYTES = 200_000  # a fact-check document; larger files are refused, not truncated
-EPHEMERAL = {"type": "ephemeral"}
-THINKING_BLOCKS = ("thinking", "redacted_thinking")
 
 
 # -- prompts and model -------------------------------------------------------------------------------
@@ -94,38 +100,6 @@ def call_cost(model_ids: tuple[str, ...], usage: dict) -> Decimal | None:
         except ModelMathError:
             continue
     return None
-
-
-# -- tool results ------------------------------------------------------------------------------------
-
-def tool_result_block(tool_use_id: str, outcome: ToolOutcome) -> dict:
-    if not outcome.is_error:
-        return {"type": "tool_result", "tool_use_id": tool_use_id, "content": json.dumps(outcome.result)}
-    # Error results take text only; name the field and what is allowed so the model can correct itself.
-    err = outcome.result.get("error", {})
-    text = f"{err.get('type', 'error')}: {err.get('message', 'tool failed')}"
-    if err.get("field"):
-        text += f" | field: {err['field']}"
-    allowed = err.get("allowed")
-    if allowed:
-        text += " | allowed: " + (", ".join(map(str, allowed)) if isinstance(allowed, list) else str(allowed))
-    return {"type": "tool_result", "tool_use_id": tool_use_id, "content": text, "is_error": True}
-
-
-def duplicate_outcome(name: str, earlier_id: str) -> ToolOutcome:
-    return ToolOutcome({"error": {"type": "duplicate_call", "earlier_tool_use_id": earlier_id, "message": (
-        f"this {name} input is identical to call {earlier_id} earlier in this question; the tools are "
-        "deterministic, so its result (above) is the answer: use it instead of calling again")}}, True)
-
-
-def _block_param(block) -> dict:
-    """An assistant content block as it goes back into the history. Text and tool_use in minimal shapes;
-    everything else (thinking with its signature, redacted_thinking, server tools) exactly as received."""
-    if block.type == "text":
-        return {"type": "text", "text": block.text}
-    if block.type == "tool_use":
-        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
-    return block.model_dump(mode="json", exclude_none=True)
 
 
 _INCOMPLETE = {
@@ -399,19 +373,3 @@ class Assistant:
                  "cache_read_input_tokens": u.cache_read_input_tokens or 0}
         cost = call_cost((msg.model, self.model), usage)
         return CallUsage(msg.model, msg.stop_reason, **usage, cost_usd=cost)
-
-
-def _with_cache_breakpoint(messages: list[dict]) -> list[dict]:
-    """The history with one cache breakpoint on its last cacheable block, so each round of a tool loop reads
-    the previous rounds from cache. Thinking blocks cannot carry cache_control (Anthropic's prompt-caching
-    page); they are cached with what follows them. Copies: the stored history never carries breakpoints,
-    which keeps the total at 3 (tools, system, last message) of the 4 the API allows."""
-    if not messages:
-        return []
-    last = messages[-1]
-    blocks = [dict(b) for b in last["content"]]
-    for b in reversed(blocks):
-        if b.get("type") not in THINKING_BLOCKS:
-            b["cache_control"] = EPHEMERAL
-            break
-    return [*messages[:-1], {"role": last["role"], "content": blocks}]
