@@ -37,3 +37,20 @@ class UnsupportedConfig(ModelMathError):
     """A config.json we cannot read (unknown model_type, too large, not a JSON object)."""
 
     kind = "unsupported_config"
+
+
+class ModelUnavailable(ModelMathError):
+    """A model reference naming something we could not read: a Hub repository that is missing, gated or
+    unreachable, offline and not cached, or a path without a config or weights. `reason` is a stable code."""
+
+    kind = "model_unavailable"
+    REASONS = ("repo_not_found", "gated", "unauthorized", "revision_not_found", "file_not_found", "offline_not_cached",
+               "network", "hub_error", "no_weights", "not_found", "too_large", "not_a_hub_url")
+
+    def __init__(self, message: str, *, reason: str, field: str | None = "model", allowed: object = None):
+        super().__init__(message, field=field, allowed=allowed)
+        assert reason in self.REASONS, reason
+        self.reason = reason
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "reason": self.reason}

@@ -14,7 +14,8 @@ COUNT = {"type": "integer", "minimum": 1}
 CONTEXT = {"type": "integer", "minimum": 1, "description": "Tokens per sequence (prompt + output)."}
 BATCH = {"type": "integer", "minimum": 1, "description": "Concurrent sequences (default 1)."}
 KV_DTYPE = {"enum": list(KV_FORMATS), "description": "KV cache dtype (default bf16)."}
-WEIGHT_DTYPE = {"enum": sorted(WEIGHT_FORMATS), "description": "Weight format (default bf16)."}
+WEIGHT_DTYPE = {"enum": sorted(WEIGHT_FORMATS),
+                "description": "Weight format (default: a read checkpoint's own exact bytes, else bf16)."}
 
 # Sent in place of the full enums by every tool but the one that lists them (memory_estimate).
 _BRIEF = {

@@ -64,7 +64,7 @@ def compute_plan(gpu: GPU, wfmt: WeightFormat) -> ComputePlan:
         return ComputePlan(half, half_rate, True, f"{gpu.name} has no {native.upper()} tensor cores: {wfmt.name} "
                            f"weights are dequantised in the kernel (weight-only) and the math runs in {half}",
                            f"no_{native}")
-    if wfmt.name in _WEIGHT_ONLY:
+    if (wfmt.name in _WEIGHT_ONLY) if wfmt.weight_only is None else wfmt.weight_only:
         return ComputePlan(half, half_rate, True, f"{wfmt.name} is weight-only here: dequantised in the kernel, "
                            f"math in {half}", "weight_only")
     if wfmt.name == "bf16" and half == "fp16":
@@ -85,6 +85,8 @@ def matmul_params(params: ParamCount, shape: ModelShape) -> int:
 
 
 def _embedding_bytes(params: ParamCount, wfmt: WeightFormat) -> int:
+    if wfmt.stored is not None:
+        return wfmt.stored.embeddings
     only_emb = ParamCount(total=params.embeddings, active=params.embeddings, non_embedding=0,
                           embeddings=params.embeddings, lm_head=0, attention=0, dense_mlp=0, routed_experts=0,
                           routed_experts_active=0, shared_experts=0, router=0, norms=0)
@@ -96,7 +98,8 @@ def weights_touched_bytes(params: ParamCount, shape: ModelShape, wfmt: WeightFor
     total, _, _ = weight_bytes(params, wfmt)
     touched = total - (0 if shape.tied_embeddings else _embedding_bytes(params, wfmt))
     if shape.moe is not None and params.routed_experts:
-        routed = int(params.routed_experts * wfmt.bits_float / 8)
+        routed = wfmt.stored.routed_experts if wfmt.stored is not None else int(
+            params.routed_experts * wfmt.bits_float / 8)
         hit = experts_touched(shape.moe.num_experts, shape.moe.experts_per_token, tokens) / shape.moe.num_experts
         touched -= int(routed * (1 - hit))
     return touched

@@ -3,7 +3,8 @@ on one GPU or tensor-parallel group, with the engine's efficiencies and whether 
 
 from __future__ import annotations
 
-from ..model.formats import kv_format, weight_format
+from ..model.checkpoint import checkpoint_report, weights_for
+from ..model.formats import kv_format
 from ..model.params import parameter_count
 from ..model.resolve import describe, resolve_model
 from ..model.shape import ModelShape
@@ -72,7 +73,8 @@ def speed_result(inp: dict) -> dict:
     shape, params = m.shape, parameter_count(m.shape)
     g = gpu_catalog.lookup(inp["gpu"])
     e = eng.lookup(inp.get("engine"))
-    wfmt, kvfmt = weight_format(inp.get("weight_dtype", "bf16")), kv_format(inp.get("kv_dtype", "bf16"))
+    wfmt, w_assumptions, w_warnings = weights_for(m.checkpoint, inp, params.total)
+    kvfmt = kv_format(inp.get("kv_dtype", "bf16"))
     tp, batch = inp.get("gpu_count", 1), inp.get("batch_size", 1)
     context = inp.get("context_tokens", DEFAULT_CONTEXT)
     prompt = inp.get("prompt_tokens", context)
@@ -100,14 +102,16 @@ def speed_result(inp: dict) -> dict:
                                                                           e.memory.gpu_fraction)},
         "efficiencies": efficiencies(d.factors),
         "memory_per_gpu_bytes": fit.total, "usable_per_gpu_bytes": fit.usable, "fits": fit.fits,
-        "assumptions": _assumptions(e),
+        "assumptions": _assumptions(e) + w_assumptions,
     }
+    if m.checkpoint is not None:
+        out["checkpoint"] = checkpoint_report(m.checkpoint, params)
     steps = [d, pre]
     if "output_tokens" in inp:
         out["serving"], more = _serving(shape, params, g, wfmt, kvfmt, inp, tp, e, cap)
         steps += more
     out["engine"] = engine_summary(e, steps)
-    warnings = _context_warnings(shape, max(context, prompt))
+    warnings = _context_warnings(shape, max(context, prompt)) + w_warnings
     if d.plan.note:
         warnings.append(d.plan.note)
     if not out["engine"]["calibrated"]:

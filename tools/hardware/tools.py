@@ -5,7 +5,8 @@ assumptions and warnings."""
 from __future__ import annotations
 
 from ..errors import InvalidInput
-from ..model.formats import kv_format, weight_format
+from ..model.checkpoint import checkpoint_report, weights_for
+from ..model.formats import kv_format
 from ..model.memory import weight_bytes
 from ..model.params import parameter_count
 from ..model.resolve import describe, resolve_model
@@ -162,7 +163,8 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
 def _hardware_fit(inp: dict) -> dict:
     m = resolve_model(inp)
     shape, params = m.shape, parameter_count(m.shape)
-    wfmt, kvfmt = weight_format(inp.get("weight_dtype", "bf16")), kv_format(inp.get("kv_dtype", "bf16"))
+    wfmt, w_assumptions, w_warnings = weights_for(m.checkpoint, inp, params.total)
+    kvfmt = kv_format(inp.get("kv_dtype", "bf16"))
     context, batch = inp.get("context_tokens", DEFAULT_CONTEXT), inp.get("batch_size", 1)
     if inp.get("gpu_count") is not None and inp["gpu_count"] < 1:
         raise InvalidInput("gpu_count must be >= 1", field="gpu_count", allowed="integer >= 1")
@@ -183,7 +185,7 @@ def _hardware_fit(inp: dict) -> dict:
                 "decode_tok_s": _r(o.decode_tokens_per_s), "usd_per_mtok": _r(o.usd_per_mtok)}
             for k, o in recommend(options).items()}
     recs = {k: {f: v for f, v in r.items() if v is not None} for k, r in recs.items()}
-    warnings = _context_warnings(shape, context) + _group_notes(notes)
+    warnings = _context_warnings(shape, context) + _group_notes(notes) + w_warnings
     if not options and any(r["fits_on_one"] for r in rows):
         warnings.append(f"gpu_count {inp.get('gpu_count')} is not a usable tensor-parallel degree here; the model "
                         "fits on one GPU (leave gpu_count out to get the minimum)")
@@ -196,7 +198,10 @@ def _hardware_fit(inp: dict) -> dict:
     out = {"model": describe(m), "weight_dtype": wfmt.name, "kv_dtype": kvfmt.name, "context_tokens": context,
            "batch_size": batch, "total_params": params.total, "active_params": params.active,
            "weights_bytes": w_total, "gpus": rows, "recommendations": recs,
-           "engine": eng.lookup(inp.get("engine")).id, "assumptions": _fit_assumptions(wfmt, inp, context)}
+           "engine": eng.lookup(inp.get("engine")).id,
+           "assumptions": _fit_assumptions(wfmt, inp, context) + w_assumptions}
+    if m.checkpoint is not None:
+        out["checkpoint"] = checkpoint_report(m.checkpoint, params)
     if warnings:
         out["warnings"] = warnings
     return out
@@ -222,7 +227,7 @@ def _fit_assumptions(wfmt, inp: dict, context: int) -> list[str]:
          "usd_per_mtok = $/hour of the GPUs over output tokens/hour at batch_size (decode only)",
          "fits_one_at: best common weight format that fits one GPU at this context and batch; "
          "max_context_on_one: longest context that fits one GPU at the requested format"]
-    if wfmt.name != "bf16":
+    if wfmt.name != "bf16" and wfmt.stored is None:
         a.append(f"{wfmt.name} weights: {wfmt.bits_float:.4g} bits/weight ({wfmt.source})")
     return a
 

@@ -9,11 +9,27 @@ from ..errors import UnknownName
 
 
 @dataclass(frozen=True)
+class StoredWeights:
+    """Bytes a checkpoint actually stores for the decoder (from its safetensors/GGUF headers), with the parts
+    that memory and speed treat apart: the input embedding (a lookup, not streamed at decode), the LM head,
+    and the routed experts (only those hit are read)."""
+
+    total: int
+    embeddings: int
+    lm_head: int
+    routed_experts: int
+
+
+@dataclass(frozen=True)
 class WeightFormat:
     name: str
     bits_per_weight: Fraction  # average over all weights, scales and block headers included
     source: str
     note: str = ""
+    # Set for a checkpoint's own format (tools/model/checkpoint.py): exact bytes replace bits x params, and
+    # weight_only says how the kernels run it (otherwise decided by name in hardware/speed.py).
+    stored: StoredWeights | None = None
+    weight_only: bool | None = None
 
     @property
     def bits_float(self) -> float:

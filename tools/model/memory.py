@@ -42,6 +42,8 @@ class MemoryEstimate:
 
 def weight_bytes(params: ParamCount, fmt: WeightFormat) -> tuple[int, int, int]:
     """(bytes, params in `fmt`, params kept at 16-bit)."""
+    if fmt.stored is not None:  # a checkpoint's exact stored bytes, scales included
+        return fmt.stored.total, params.total, 0
     if fmt.name == "mxfp4" and params.routed_experts:
         # gpt-oss convention (its model card): only the MoE expert weights are MXFP4; attention, router,
         # embeddings and head stay bf16.

@@ -1,13 +1,40 @@
 """Turn a tool's model inputs (`model` | `hf_config` | `architecture`) into a ResolvedModel, and the
-JSON Schema pieces every model-taking tool shares."""
+JSON Schema pieces every model-taking tool shares.
+
+A `model` string is, in this order: a catalog name → an existing local path → a Hub repository (see
+reference.py for the forms and for when `org/name` means the catalog entry). Local paths and the Hub are read
+by a *reference reader* that the edges register at start-up (plugin/hub.install(), called by the CLI, the MCP
+server and the agent). Why injected rather than resolved by each edge before the call: the catalog decision and
+the checkpoint arithmetic stay here, once, pure and testable with a fake reader; the only I/O is the reader,
+and every edge reaches the tools through this one function, so all three resolve alike. Without a reader
+(tools used as a library) a non-catalog name is an unknown name, exactly as before.
+"""
 
 from __future__ import annotations
 
-from ..errors import InvalidInput
+from collections.abc import Callable
+
+from ..errors import InvalidInput, ModelUnavailable, UnknownName
 from .catalog import CatalogEntry, lookup
+from .checkpoint import Checkpoint, summarize
 from .hf_config import read_hf_config
 from .mixers import MIXER_KINDS, LinearMixer
+from .reference import ModelRef, catalog_entry_for_repo, parse_reference, similar_catalog_entry
 from .shape import LAYER_KINDS, MLA, Indexer, ModelShape, MoE, ResolvedModel
+
+ReferenceReader = Callable[[ModelRef], "Checkpoint | None"]
+_reader: ReferenceReader | None = None
+
+
+def set_reference_reader(reader: ReferenceReader | None) -> None:
+    """Install the function that reads local paths and Hub repositories (None removes it). It returns None
+    only for a bare name that is no local path; every other failure is a ModelMathError naming the cause."""
+    global _reader
+    _reader = reader
+
+
+def reference_reader() -> ReferenceReader | None:
+    return _reader
 
 _INT = {"type": "integer", "minimum": 1}
 _INT0 = {"type": "integer", "minimum": 0}
@@ -44,7 +71,9 @@ ARCHITECTURE_SCHEMA: dict = {
 }
 
 MODEL_PROPERTIES: dict = {
-    "model": {"type": "string", "description": "Catalog name or HF repo id, e.g. 'llama-3.1-70b'."},
+    "model": {"type": "string", "description": (
+        "Catalog name ('llama-3.1-70b'), Hub repo 'org/name[@revision]' or URL, 'org/name:file.gguf', or a "
+        "local directory / .gguf path. Checkpoints read from the Hub or disk give exact stored weight bytes.")},
     "hf_config": {"type": "object", "description": "Contents of a Hugging Face config.json."},
     "architecture": ARCHITECTURE_SCHEMA,
 }
@@ -161,15 +190,85 @@ def resolve_model(inp: dict) -> ResolvedModel:
             field="model", allowed=["model", "hf_config", "architecture"])
     kind = given[0]
     if kind == "model":
-        entry = lookup(inp["model"])  # its provenance notes are in model_lookup, not repeated everywhere
-        shape, notes = read_entry(entry)
-        return ResolvedModel(shape, source=entry.source, label=entry.name, entry_id=entry.id, as_of=entry.as_of,
-                             notes=notes)
+        return resolve_reference(inp["model"])
     if kind == "hf_config":
         shape, notes = read_hf_config(inp["hf_config"])
         return ResolvedModel(shape, source="hf_config given by the user", label=shape.name, notes=notes)
     shape = shape_from_architecture(inp["architecture"])
     return ResolvedModel(shape, source="architecture fields given by the user", label="custom architecture")
+
+
+def _from_entry(entry: CatalogEntry, extra_notes: tuple[str, ...] = ()) -> ResolvedModel:
+    shape, notes = read_entry(entry)  # the entry's provenance notes are in model_lookup, not repeated everywhere
+    return ResolvedModel(shape, source=entry.source, label=entry.name, entry_id=entry.id, as_of=entry.as_of,
+                         notes=notes + extra_notes)
+
+
+def resolve_reference(text: str) -> ResolvedModel:
+    """A `model` string → ResolvedModel: catalog name → existing local path → Hub (module doc)."""
+    if not isinstance(text, str):
+        raise InvalidInput("model must be a string", field="model")
+    ref = parse_reference(text)
+    if ref.kind == "name":
+        try:
+            return _from_entry(lookup(text))
+        except UnknownName:
+            cp = _reader(ref) if _reader is not None else None  # a local path of that name, if any
+            if cp is None:
+                raise
+            return from_checkpoint(cp)
+    entry = catalog_entry_for_repo(ref)
+    if entry is not None:
+        return _from_entry(entry, (f"catalog entry {entry.id} used for {ref.repo_id} (offline, config as of "
+                                   f"{entry.as_of}); for the Hub's current config and the checkpoint's exact stored "
+                                   f"bytes ask for '{ref.repo_id}@main'",))
+    if _reader is None:
+        if ref.kind in ("repo", "path") and not ref.pinned:
+            return _from_entry(lookup(text))  # today's forgiving lookup, or UnknownName with suggestions
+        raise InvalidInput(f"{text!r} names a Hub repository or local path; only the modelmath CLI, MCP server and "
+                           "assistant read those (this caller registered no reader)", field="model")
+    same = similar_catalog_entry(ref) if ref.repo_id else None
+    offer = f"the catalog entry {same.id} has the same name: give '{same.id}' for its offline answer" if same else ""
+    try:
+        cp = _reader(ref)
+    except ModelUnavailable as exc:
+        if offer and exc.reason in ("repo_not_found", "offline_not_cached", "network", "gated", "revision_not_found"):
+            raise ModelUnavailable(f"{exc.message}; {offer}", reason=exc.reason, field=exc.field,
+                                   allowed=[same.id]) from None
+        raise
+    if cp is None:
+        lookup(text)  # no such local path: the catalog's error, with suggestions
+    return from_checkpoint(cp, (offer,) if offer else ())
+
+
+def from_checkpoint(cp: Checkpoint, extra_notes: tuple[str, ...] = ()) -> ResolvedModel:
+    """Shape from the config (or GGUF metadata), stored bytes from the tensor headers."""
+    from . import quant
+
+    tensors = {t.name: t.shape for t in cp.tensors}
+    if cp.gguf_metadata is not None:
+        from .gguf import FILE_TYPES
+        from .gguf_config import config_from_gguf
+
+        config = config_from_gguf(cp.gguf_metadata, tensors)
+        ftype = cp.gguf_metadata.get("general.file_type")
+
+        def fmt(by_dtype):
+            return quant.from_gguf(FILE_TYPES.get(ftype) if isinstance(ftype, int) else None, by_dtype)
+    elif cp.config is not None:
+        config = cp.config
+
+        def fmt(by_dtype):
+            return quant.from_config(cp.config, by_dtype)
+    else:
+        raise InvalidInput(f"{cp.label}: no config.json and no GGUF metadata to read a shape from", field="model")
+    shape, notes = read_hf_config(config, name=cp.label)
+    summary = summarize(cp.container or "", cp.files, cp.tensors, shape.num_layers, fmt) if cp.tensors else None
+    if cp.container is None:
+        notes += ("no safetensors or GGUF weights found beside the config: weights are estimated from the format "
+                  "(weight_dtype, default bf16)",)
+    return ResolvedModel(shape, source=cp.source, label=cp.label, notes=notes + cp.notes + extra_notes,
+                         checkpoint=summary)
 
 
 def describe(model: ResolvedModel) -> dict:

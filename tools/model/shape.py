@@ -12,9 +12,13 @@ mixer ("linear": `linear`, a Mamba / DeltaNet / lightning / short-conv LinearMix
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidInput
 from .mixers import LinearMixer
+
+if TYPE_CHECKING:
+    from .checkpoint import CheckpointSummary
 
 FFN_KINDS = ("gated", "standard")
 # weight + bias (layernorm), weight only (rmsnorm, layernorm_nobias: Cohere), no weights (OLMo-1)
@@ -290,3 +294,4 @@ class ResolvedModel:
     entry_id: str | None = None
     as_of: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    checkpoint: CheckpointSummary | None = None  # stored tensor bytes, when headers were read (Hub, local)

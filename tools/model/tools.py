@@ -22,7 +22,8 @@ from ..schemas import (
 )
 from ..units import GB, GiB, sizes
 from . import catalog
-from .formats import kv_format, weight_format
+from .checkpoint import checkpoint_report, weights_for
+from .formats import kv_format
 from .kv import (
     DEFAULT_STATE_DTYPE,
     STATE_DTYPES,
@@ -98,6 +99,11 @@ def _params(inp: dict) -> dict:
         e = catalog.lookup(m.entry_id)
         if e.published_params:
             out["published_params"] = {"value": e.published_params, "source": e.published_params_source}
+    if m.checkpoint is not None:
+        out["checkpoint"] = checkpoint_report(m.checkpoint, c)
+        warnings = weights_for(m.checkpoint, {}, c.total)[2]
+        if warnings:
+            out["warnings"] = warnings
     return out
 
 
@@ -264,12 +270,12 @@ KV_CACHE = Tool(
 # -- memory_estimate ---------------------------------------------------------------------------------
 
 def memory_report(m: ResolvedModel, inp: dict) -> dict:
-    wfmt = weight_format(inp.get("weight_dtype", "bf16"))
+    params = parameter_count(m.shape)
+    wfmt, w_assumptions, w_warnings = weights_for(m.checkpoint, inp, params.total)
     kvfmt = kv_format(inp.get("kv_dtype", "bf16"))
     context, batch = inp.get("context_tokens", 0), inp.get("batch_size", 1)
     overhead = overhead_bytes(inp)
     overhead = DEFAULT_OVERHEAD_BYTES if overhead is None else overhead
-    params = parameter_count(m.shape)
     state_dtype = inp.get("state_dtype", DEFAULT_STATE_DTYPE)
     est = memory_estimate(m.shape, params, wfmt, kvfmt, context=context, batch=batch, overhead_bytes=overhead,
                           prefill_chunk_tokens=inp.get("prefill_chunk_tokens"), state_dtype=state_dtype)
@@ -278,8 +284,12 @@ def memory_report(m: ResolvedModel, inp: dict) -> dict:
              "activations": sizes(est.activations), "runtime_overhead": sizes(est.overhead)}
     if est.state:
         items["recurrent_state"] = sizes(est.state)
-    a = [f"weights: {params.total:,} params; {wfmt.name} = {wfmt.bits_float:.4g} bits/weight ({wfmt.source})"]
-    if wfmt.note:
+    if wfmt.stored is not None:
+        a = w_assumptions
+    else:
+        a = [f"weights: {params.total:,} params; {wfmt.name} = {wfmt.bits_float:.4g} bits/weight ({wfmt.source})",
+             *w_assumptions]
+    if wfmt.note and wfmt.stored is None:
         a.append(f"{wfmt.name}: {wfmt.note}")
     if est.weights_16bit_params:
         which = ("non-expert" if wfmt.name == "mxfp4" and params.routed_experts else "embedding/LM-head")
@@ -303,7 +313,9 @@ def memory_report(m: ResolvedModel, inp: dict) -> dict:
            "total_bytes": total, "total_gb": round(total / GB, 3), "total_gib": round(total / GiB, 3),
            "items": items, "total_params": params.total, "bits_per_weight": round(wfmt.bits_float, 4),
            "assumptions": a}
-    warnings = _context_warnings(m.shape, context)
+    if m.checkpoint is not None:
+        out["checkpoint"] = checkpoint_report(m.checkpoint, params)
+    warnings = _context_warnings(m.shape, context) + w_warnings
     if warnings:
         out["warnings"] = warnings
     return out
