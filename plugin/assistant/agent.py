@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from modelmath.tools.errors import ModelMathError
 from modelmath.tools.registry import definitions, run_tool
 
+from .. import hub
 from . import provenance
 from .answer import Answer, CallUsage, ToolCall, total_cost, usage_totals  # noqa: F401 (re-exported)
 from .blocks import (  # noqa: F401 (tool_result_block, _with_cache_breakpoint re-exported for tests)
@@ -44,6 +45,8 @@ from .client import (  # noqa: F401 (MAX_RETRIES, make_client re-exported)
     retry_reason,
 )
 from .options import DEFAULT_MAX_TOKENS, RequestOptions, resolve  # noqa: F401 (DEFAULT_MAX_TOKENS re-exported)
+
+hub.install()  # the model's tool calls may name Hub repositories or local checkpoints, as the CLI's do
 
 if TYPE_CHECKING:  # decimal and importlib.resources are imported where used: `modelmath` starts up faster
     from decimal import Decimal

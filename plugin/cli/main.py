@@ -13,7 +13,10 @@ from modelmath.tools.errors import ModelMathError
 from modelmath.tools.model import catalog
 from modelmath.tools.registry import cli_commands, cli_tool, definitions, run_tool, tools
 
+from .. import hub
 from .build import CommandExtras, InputError, build_command, format_error
+
+hub.install()  # model inputs may name Hub repositories and local checkpoints (read only when one is used)
 
 # Hand-written commands and CLI-only extras live in their own modules, imported only when that command
 # runs: `modelmath params` never loads the agent, the MCP server or the price file plumbing.

@@ -61,12 +61,18 @@ def build_server() -> Server:
     from mcp.server import Server
     from mcp.shared.exceptions import MCPError
 
+    from .. import hub
+
+    hub.install()  # `model` may name a Hub repository or a local checkpoint, read as the CLI reads it
     # Every calculator is a pure function of its input: nothing is written, a repeat call gives the same
-    # answer, and it reaches nothing outside the packaged catalog.
-    annotations = types.ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
-                                        open_world_hint=False)
+    # answer. Tools that take a model may read the Hugging Face Hub (config and tensor headers), so they are
+    # open-world; the rest reach nothing outside the packaged catalogs.
+    def annotations(t) -> types.ToolAnnotations:
+        return types.ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+                                     open_world_hint="model" in t.input_schema.get("properties", {}))
+
     listed = [types.Tool(name=t.name, description=t.description, input_schema=t.input_schema,
-                         annotations=annotations) for t in registry.tools()]
+                         annotations=annotations(t)) for t in registry.tools()]
     schemas = {t.name: t.input_schema for t in registry.tools()}
 
     async def list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
