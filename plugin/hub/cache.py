@@ -1,7 +1,8 @@
 """Our cache of what was read from the Hub, beside huggingface_hub's (HF_HOME/modelmath/checkpoints):
 
     models--ORG--NAME/refs/<revision>         the commit the revision pointed to when last asked
-    models--ORG--NAME/<commit>/<key>.json     config + tensor table of one checkpoint at that commit
+    models--ORG--NAME/<commit>/<key>.json     config (and GGUF metadata) of one checkpoint at that commit
+    models--ORG--NAME/<commit>/<key>.tensors.tsv   its tensor table: name, dtype, shape, stored bytes, file
     models--ORG--NAME/<commit>/default        which key a bare `org/name` read at that commit
 
 Commits are immutable, so an entry never goes stale; a branch's ref is refreshed whenever the Hub answers.
@@ -74,22 +75,44 @@ def default_key(s: HubSettings, repo: str, commit: str) -> str | None:
     return text.strip() if text else None
 
 
+def _tensors_path(folder: str, key: str) -> str:
+    return os.path.join(folder, _name(key) + ".tensors.tsv")
+
+
 def load(s: HubSettings, repo: str, commit: str, key: str) -> dict | None:
-    text = _read(os.path.join(_repo_dir(s, repo), commit, _name(key) + ".json"))
-    if text is None:
+    folder = os.path.join(_repo_dir(s, repo), commit)
+    text = _read(os.path.join(folder, _name(key) + ".json"))
+    table = _read(_tensors_path(folder, key))
+    if text is None or table is None:
         return None
     try:
         entry = jsonsafe.loads(text, what="header cache entry")
-    except ModelMathError:
+        if not isinstance(entry, dict) or entry.get("version") != 2:
+            return None
+        entry["tensors"] = _parse_table(table)
+    except (ModelMathError, ValueError):
         return None  # damaged: read again
-    return entry if isinstance(entry, dict) and entry.get("version") == 1 else None
+    return entry
+
+
+def _parse_table(table: str) -> tuple[TensorRecord, ...]:
+    # A tab-separated table, not JSON: DeepSeek-V3 has 91k tensors, and walking them as JSON values under
+    # jsonsafe's limits took seconds of every cached answer.
+    out = []
+    for line in table.splitlines():
+        name, dtype, shape, nbytes, file = line.split("\t")
+        out.append(TensorRecord(name, dtype, tuple(int(d) for d in shape.split(",") if d), int(nbytes), file))
+    return tuple(out)
 
 
 def save(s: HubSettings, repo: str, commit: str, key: str, cp: Checkpoint, *, default: bool) -> None:
-    entry = {"version": 1, "container": cp.container, "files": list(cp.files), "config": cp.config,
-             "gguf_metadata": cp.gguf_metadata,
-             "tensors": [[t.name, t.dtype, list(t.shape), t.nbytes, t.file] for t in cp.tensors]}
+    if any("\t" in t.name or "\n" in t.name or "\t" in t.file or "\n" in t.file for t in cp.tensors):
+        return  # names a table cannot hold: such a checkpoint is simply read again next time
+    entry = {"version": 2, "container": cp.container, "files": list(cp.files), "config": cp.config,
+             "gguf_metadata": cp.gguf_metadata}
     folder = os.path.join(_repo_dir(s, repo), commit)
+    _write(_tensors_path(folder, key), "\n".join(
+        f"{t.name}\t{t.dtype}\t{','.join(map(str, t.shape))}\t{t.nbytes}\t{t.file}" for t in cp.tensors))
     _write(os.path.join(folder, _name(key) + ".json"), json.dumps(entry, separators=(",", ":")))
     if default:
         _write(os.path.join(folder, "default"), key)
@@ -97,6 +120,5 @@ def save(s: HubSettings, repo: str, commit: str, key: str, cp: Checkpoint, *, de
 
 def checkpoint_from(entry: dict, label: str, source: str, notes: tuple[str, ...] = ()) -> Checkpoint:
     return Checkpoint(label=label, source=source, container=entry.get("container"), files=tuple(entry["files"]),
-                      config=entry.get("config"), gguf_metadata=entry.get("gguf_metadata"),
-                      tensors=tuple(TensorRecord(n, d, tuple(sh), b, f) for n, d, sh, b, f in entry["tensors"]),
+                      config=entry.get("config"), gguf_metadata=entry.get("gguf_metadata"), tensors=entry["tensors"],
                       notes=notes)

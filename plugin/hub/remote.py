@@ -113,9 +113,16 @@ def _from_cache(s: HubSettings, ref: ModelRef, rev: str, why: str, err: ModelUna
     entry = cache.load(s, repo, commit, key) if commit and key else None
     if entry is None:
         raise err
+    notes = (f"{why}: answered from the cache (commit {commit[:12]})",) if why else ()
     return cache.checkpoint_from(entry, _label(ref), _source(s, repo, rev, commit, tuple(entry["files"]),
-                                                             entry.get("container"), "from the cache"),
-                                 (f"{why}: answered from the cache (commit {commit[:12]})",))
+                                                             entry.get("container"), "from the cache"), notes)
+
+
+def _cached(s: HubSettings, ref: ModelRef, commit: str) -> Checkpoint | None:
+    try:
+        return _from_cache(s, ref, commit, "", _fail("", "offline_not_cached"))
+    except ModelUnavailable:
+        return None
 
 
 def read_hub(ref: ModelRef) -> Checkpoint:
@@ -129,7 +136,10 @@ def read_hub(ref: ModelRef) -> Checkpoint:
     memo_key = (repo, rev, ref.filename, s)
     if memo_key in _MEMO:
         return _MEMO[memo_key]
-    if s.offline:
+    pinned = cache.COMMIT.match(rev) and _cached(s, ref, rev)
+    if pinned:
+        cp = pinned  # a commit never changes: its cached headers answer without asking the Hub
+    elif s.offline:
         cp = _from_cache(s, ref, rev, "HF_HUB_OFFLINE is set",
                          _fail(f"offline (HF_HUB_OFFLINE) and {_label(ref)} is not cached: run once online to cache "
                                "its headers", "offline_not_cached"))

@@ -3,10 +3,9 @@ on one GPU or tensor-parallel group, with the engine's efficiencies and whether 
 
 from __future__ import annotations
 
-from ..model.checkpoint import checkpoint_report, weights_for
 from ..model.formats import kv_format
 from ..model.params import parameter_count
-from ..model.resolve import describe, resolve_model
+from ..model.resolve import checkpoint_block, describe, resolve_model, weights_for_model
 from ..model.shape import ModelShape
 from ..schemas import overhead_bytes
 from ..units import GB
@@ -73,7 +72,7 @@ def speed_result(inp: dict) -> dict:
     shape, params = m.shape, parameter_count(m.shape)
     g = gpu_catalog.lookup(inp["gpu"])
     e = eng.lookup(inp.get("engine"))
-    wfmt, w_assumptions, w_warnings = weights_for(m.checkpoint, inp, params.total)
+    wfmt, w_assumptions, w_warnings = weights_for_model(m, inp, params.total)
     kvfmt = kv_format(inp.get("kv_dtype", "bf16"))
     tp, batch = inp.get("gpu_count", 1), inp.get("batch_size", 1)
     context = inp.get("context_tokens", DEFAULT_CONTEXT)
@@ -105,7 +104,7 @@ def speed_result(inp: dict) -> dict:
         "assumptions": _assumptions(e) + w_assumptions,
     }
     if m.checkpoint is not None:
-        out["checkpoint"] = checkpoint_report(m.checkpoint, params)
+        out["checkpoint"] = checkpoint_block(m, params)
     steps = [d, pre]
     if "output_tokens" in inp:
         out["serving"], more = _serving(shape, params, g, wfmt, kvfmt, inp, tp, e, cap)

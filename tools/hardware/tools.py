@@ -5,11 +5,10 @@ assumptions and warnings."""
 from __future__ import annotations
 
 from ..errors import InvalidInput
-from ..model.checkpoint import checkpoint_report, weights_for
 from ..model.formats import kv_format
 from ..model.memory import weight_bytes
 from ..model.params import parameter_count
-from ..model.resolve import describe, resolve_model
+from ..model.resolve import checkpoint_block, describe, resolve_model, weights_for_model
 from ..model.shape import ModelShape
 from ..registry import CliSpec, Tool
 from ..schemas import (
@@ -163,7 +162,7 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
 def _hardware_fit(inp: dict) -> dict:
     m = resolve_model(inp)
     shape, params = m.shape, parameter_count(m.shape)
-    wfmt, w_assumptions, w_warnings = weights_for(m.checkpoint, inp, params.total)
+    wfmt, w_assumptions, w_warnings = weights_for_model(m, inp, params.total)
     kvfmt = kv_format(inp.get("kv_dtype", "bf16"))
     context, batch = inp.get("context_tokens", DEFAULT_CONTEXT), inp.get("batch_size", 1)
     if inp.get("gpu_count") is not None and inp["gpu_count"] < 1:
@@ -201,7 +200,7 @@ def _hardware_fit(inp: dict) -> dict:
            "engine": eng.lookup(inp.get("engine")).id,
            "assumptions": _fit_assumptions(wfmt, inp, context) + w_assumptions}
     if m.checkpoint is not None:
-        out["checkpoint"] = checkpoint_report(m.checkpoint, params)
+        out["checkpoint"] = checkpoint_block(m, params)
     if warnings:
         out["warnings"] = warnings
     return out

@@ -135,9 +135,10 @@ _QUANT_META = {"weight_scale", "weight_scale_inv", "input_scale", "output_scale"
 _EMBED = re.compile(r"(^|\.)(embed_tokens|wte|wpe|word_embeddings|embed_in|tok_embeddings|token_embd|position_embd)"
                     r"\.")
 _LAYER = re.compile(r"(?:^|\.)(?:layers|h|blocks|blk|layer)\.(\d+)\.")
-_VISION = {"visual", "multi_modal_projector", "mm_projector", "embed_vision", "image_newline", "vpm", "resampler",
-           "patch_merger"}
-_AUDIO = {"embed_audio", "speech_encoder", "sound_encoder", "whisper_encoder"}
+# One search per tensor (DeepSeek-V3 has 91k): a name segment that marks a part beyond the decoder.
+_EXTRA = re.compile(r"(?:^|\.)(?:(?P<vision>vision[^.]*|visual|multi_modal_projector|mm_projector|embed_vision|"
+                    r"image_newline|vpm|resampler|patch_merger)|(?P<audio>audio[^.]*|embed_audio|speech_encoder|"
+                    r"sound_encoder|whisper_encoder)|(?P<mtp>mtp|mtp_[^.]*|nextn[^.]*))(?:\.|$)")
 _BUFFERS = {"rope_freqs.weight", "rope_factors_long.weight", "rope_factors_short.weight"}
 
 # Whether serving engines load each extra part (what the result tells the user).
@@ -153,15 +154,11 @@ EXTRA_LOADED = {
 
 def component_of(name: str, num_layers: int) -> str:
     """'decoder', 'mtp', 'vision', 'audio' or 'buffer'."""
-    segs = name.split(".")
-    if any(s.startswith("vision") or s in _VISION for s in segs):
-        return "vision"
-    if any(s.startswith("audio") or s in _AUDIO for s in segs):
-        return "audio"
+    m = _EXTRA.search(name)
+    if m:  # vision before audio before MTP, whichever segment comes first
+        return "vision" if m.group("vision") else "audio" if m.group("audio") else "mtp"
     if name in _BUFFERS or name.endswith(("rotary_emb.inv_freq", ".attn.bias", ".attn.masked_bias")):
         return "buffer"  # old GPT-2 / Llama exports saved the causal mask and rotary table
-    if any(s == "mtp" or s.startswith(("mtp_", "nextn")) for s in segs):
-        return "mtp"
     m = _LAYER.search(name)
     if m and int(m.group(1)) >= num_layers:  # DeepSeek-V3 / GLM-4.5: the MTP layer follows the last decoder layer
         return "mtp"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from functools import cache
 
 from ..errors import InvalidInput, UnknownName
 from .catalog import CatalogEntry, entries, lookup
@@ -29,7 +29,13 @@ MAX_REFERENCE_CHARS = 1000
 
 # Hub naming rules: letters, digits, '-', '_', '.'; at most 96 characters per part.
 _PART = r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}"
-_REPO = re.compile(rf"^(?P<repo>{_PART}/{_PART})(?:@(?P<rev>[^\s:@]+))?(?::(?P<file>[^\s]+))?$")
+
+
+@cache
+def _repo_pattern() -> re.Pattern:
+    return re.compile(rf"^(?P<repo>{_PART}/{_PART})(?:@(?P<rev>[^\s:@]+))?(?::(?P<file>[^\s]+))?$")
+
+
 _URL_VERBS = ("tree", "blob", "resolve", "commit")
 
 # Name tokens that mark a re-encoded checkpoint: such a repository stores other bytes than the catalog entry.
@@ -55,11 +61,6 @@ class ModelRef:
         return self.kind == "url" or self.revision is not None or self.filename is not None
 
 
-def _looks_like_path(text: str) -> bool:
-    return (text.startswith(("/", "./", "../", "~", ".\\", "..\\")) or "\\" in text
-            or re.match(r"^[A-Za-z]:[\\/]", text) is not None or text.lower().endswith(".gguf"))
-
-
 def parse_reference(text: str) -> ModelRef:
     """Classify a `model` string. Raises InvalidInput for a malformed Hub reference."""
     if not isinstance(text, str) or not text.strip():
@@ -68,21 +69,23 @@ def parse_reference(text: str) -> ModelRef:
     if len(text) > MAX_REFERENCE_CHARS:
         raise InvalidInput(f"model is {len(text):,} characters long; at most {MAX_REFERENCE_CHARS} are accepted",
                            field="model")
+    if "/" not in text and "\\" not in text and not text.startswith("~") and not text.lower().endswith(".gguf"):
+        return ModelRef(text, "name")  # the common case, decided without a regex (CLI start-up)
     if re.match(r"^https?://", text, re.I):
         return _parse_url(text)
-    m = _REPO.match(text)
+    m = _repo_pattern().match(text)
     if m and not text.startswith(("./", "../")):
         file = m.group("file")
         if file is not None and not file.lower().endswith(".gguf"):
             raise InvalidInput(f"{text!r}: only a .gguf file can be chosen inside a repository (org/name:file.gguf)",
                                field="model")
         return ModelRef(text, "repo", repo_id=m.group("repo"), revision=m.group("rev"), filename=file)
-    if _looks_like_path(text) or text.count("/") >= 1:
-        return ModelRef(text, "path")
-    return ModelRef(text, "name")
+    return ModelRef(text, "path")
 
 
 def _parse_url(text: str) -> ModelRef:
+    from urllib.parse import unquote, urlsplit  # only for URLs: keeps catalog answers' start-up lean
+
     u = urlsplit(text)
     parts = [unquote(p) for p in u.path.split("/") if p]
     if parts and parts[0] in ("datasets", "spaces", "buckets"):

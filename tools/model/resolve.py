@@ -13,14 +13,18 @@ and every edge reaches the tools through this one function, so all three resolve
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidInput, ModelUnavailable, UnknownName
 from .catalog import CatalogEntry, lookup
-from .checkpoint import Checkpoint, summarize
 from .hf_config import read_hf_config
 from .mixers import MIXER_KINDS, LinearMixer
 from .reference import ModelRef, catalog_entry_for_repo, parse_reference, similar_catalog_entry
 from .shape import LAYER_KINDS, MLA, Indexer, ModelShape, MoE, ResolvedModel
+
+if TYPE_CHECKING:  # checkpoint.py is imported when a checkpoint is read, not on every catalog answer
+    from .checkpoint import Checkpoint
+    from .formats import WeightFormat
 
 ReferenceReader = Callable[[ModelRef], "Checkpoint | None"]
 _reader: ReferenceReader | None = None
@@ -244,6 +248,7 @@ def resolve_reference(text: str) -> ResolvedModel:
 def from_checkpoint(cp: Checkpoint, extra_notes: tuple[str, ...] = ()) -> ResolvedModel:
     """Shape from the config (or GGUF metadata), stored bytes from the tensor headers."""
     from . import quant
+    from .checkpoint import summarize
 
     tensors = {t.name: t.shape for t in cp.tensors}
     if cp.gguf_metadata is not None:
@@ -269,6 +274,27 @@ def from_checkpoint(cp: Checkpoint, extra_notes: tuple[str, ...] = ()) -> Resolv
                   "(weight_dtype, default bf16)",)
     return ResolvedModel(shape, source=cp.source, label=cp.label, notes=notes + cp.notes + extra_notes,
                          checkpoint=summary)
+
+
+def weights_for_model(m: ResolvedModel, inp: dict, params_total: int) -> tuple[WeightFormat, list[str], list[str]]:
+    """The weight format memory/fit/speed use, with (assumptions, warnings): a read checkpoint's exact stored
+    bytes unless weight_dtype is given (checkpoint.weights_for), else the format's estimate (default bf16)."""
+    if m.checkpoint is None:
+        from .formats import weight_format
+
+        return weight_format(inp.get("weight_dtype", "bf16")), [], []
+    from .checkpoint import weights_for
+
+    return weights_for(m.checkpoint, inp, params_total)
+
+
+def checkpoint_block(m: ResolvedModel, params) -> dict | None:
+    """The `checkpoint` block of a result, or None when no headers were read."""
+    if m.checkpoint is None:
+        return None
+    from .checkpoint import checkpoint_report
+
+    return checkpoint_report(m.checkpoint, params)
 
 
 def describe(model: ResolvedModel) -> dict:

@@ -22,7 +22,6 @@ from ..schemas import (
 )
 from ..units import GB, GiB, sizes
 from . import catalog
-from .checkpoint import checkpoint_report, weights_for
 from .formats import kv_format
 from .kv import (
     DEFAULT_STATE_DTYPE,
@@ -34,7 +33,14 @@ from .kv import (
 )
 from .memory import DEFAULT_OVERHEAD_BYTES, DEFAULT_PREFILL_CHUNK_TOKENS, memory_estimate
 from .params import parameter_count
-from .resolve import describe, resolve_model, shape_from_entry
+from .resolve import (
+    checkpoint_block,
+    describe,
+    resolve_model,
+    resolve_reference,
+    shape_from_entry,
+    weights_for_model,
+)
 from .shape import ModelShape, ResolvedModel
 
 
@@ -100,8 +106,8 @@ def _params(inp: dict) -> dict:
         if e.published_params:
             out["published_params"] = {"value": e.published_params, "source": e.published_params_source}
     if m.checkpoint is not None:
-        out["checkpoint"] = checkpoint_report(m.checkpoint, c)
-        warnings = weights_for(m.checkpoint, {}, c.total)[2]
+        out["checkpoint"] = checkpoint_block(m, c)
+        warnings = weights_for_model(m, {}, c.total)[2]
         if warnings:
             out["warnings"] = warnings
     return out
@@ -271,7 +277,7 @@ KV_CACHE = Tool(
 
 def memory_report(m: ResolvedModel, inp: dict) -> dict:
     params = parameter_count(m.shape)
-    wfmt, w_assumptions, w_warnings = weights_for(m.checkpoint, inp, params.total)
+    wfmt, w_assumptions, w_warnings = weights_for_model(m, inp, params.total)
     kvfmt = kv_format(inp.get("kv_dtype", "bf16"))
     context, batch = inp.get("context_tokens", 0), inp.get("batch_size", 1)
     overhead = overhead_bytes(inp)
@@ -314,7 +320,7 @@ def memory_report(m: ResolvedModel, inp: dict) -> dict:
            "items": items, "total_params": params.total, "bits_per_weight": round(wfmt.bits_float, 4),
            "assumptions": a}
     if m.checkpoint is not None:
-        out["checkpoint"] = checkpoint_report(m.checkpoint, params)
+        out["checkpoint"] = checkpoint_block(m, params)
     warnings = _context_warnings(m.shape, context) + w_warnings
     if warnings:
         out["warnings"] = warnings
@@ -352,7 +358,17 @@ MEMORY_ESTIMATE = Tool(
 # -- model_lookup ------------------------------------------------------------------------------------
 
 def _lookup(inp: dict) -> dict:
-    e = catalog.lookup(inp["model"])
+    m = resolve_reference(inp["model"])  # a Hub repository or local checkpoint is looked up there
+    if m.entry_id is None:
+        c = parameter_count(m.shape)
+        out = {"model": describe(m), "total_params": c.total, "active_params": c.active,
+               "shape": shape_summary(m.shape),
+               "assumptions": ["shape read from the checkpoint's config (or GGUF metadata) with transformers' "
+                               "defaults for any missing field"]}
+        if m.checkpoint is not None:
+            out["checkpoint"] = checkpoint_block(m, c)
+        return out
+    e = catalog.lookup(m.entry_id)
     shape = shape_from_entry(e)
     c = parameter_count(shape)
     out = {"model": e.provenance(), "hf_repo": e.hf_repo, "aliases": list(e.aliases),
@@ -368,7 +384,8 @@ def _lookup(inp: dict) -> dict:
 MODEL_LOOKUP = Tool(
     name="model_lookup",
     description=("Catalog entry of an open model: config fields, shape, parameter counts, source and date. "
-                 "For what a name is. Unknown names get suggestions."),
+                 "For what a name is. Unknown names get suggestions. A Hub repo or local checkpoint: its shape "
+                 "and stored bytes."),
     input_schema={"type": "object", "properties": {"model": {"type": "string", "description": "Name or HF id."}},
                   "required": ["model"],
                   "additionalProperties": False},

@@ -232,3 +232,23 @@ def test_catalog_or_hub(hub, publish):
 def test_not_a_hub_url(hub):
     err = run_tool("parameter_count", {"model": "https://example.com/org/name"}).result["error"]
     assert err["reason"] == "not_a_hub_url" and hub.requests == []
+
+
+def test_model_lookup_of_a_hub_repository(hub, publish):
+    publish.safetensors_repo("acme/Lookup-FP8", models.config(models.LLAMA_8B, "fp8_block"),
+                             models.tensors(models.LLAMA_8B, "fp8_block"))
+    out = run_tool("model_lookup", {"model": "acme/Lookup-FP8"}).result
+    assert out["total_params"] == PARAMS and out["checkpoint"]["weights_bytes"] == FP8_TOTAL
+    assert out["shape"]["kv_heads"] == 8 and "catalog_id" not in out["model"]
+    assert run_tool("model_lookup", {"model": "llama-3.1-8b"}).result["model"]["id"] == "llama-3.1-8b"
+
+
+def test_a_commit_pinned_reference_is_answered_from_the_cache_without_asking(hub, publish):
+    from modelmath.plugin.hub import remote
+
+    commit, _ = publish.safetensors_repo("acme/pinned", models.LLAMA_8B, models.tensors(models.LLAMA_8B, "bf16"))
+    assert _memory(f"acme/pinned@{commit}")["weights_bytes"] == PARAMS * 2
+    remote._MEMO.clear()
+    hub.clear()
+    assert _memory(f"acme/pinned@{commit}")["weights_bytes"] == PARAMS * 2
+    assert hub.requests == []  # a commit never changes
