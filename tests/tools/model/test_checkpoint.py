@@ -214,3 +214,39 @@ def test_summarize_sums_every_decoder_tensor_once():
     recs = tuple(TensorRecord(f"model.layers.0.w{i}", "BF16", (i + 1,), 2 * (i + 1)) for i in range(100))
     s = summarize("safetensors", ("a",), recs, 1, lambda by: ("bf16", "", False))
     assert s.stored.total == 2 * sum(range(1, 101)) == 10_100
+
+
+def test_decode_reads_the_stored_experts_it_hits():
+    # A 2-layer Qwen3-MoE: hidden 256, 4 heads x 64 (2 KV heads), 4 experts of 128, top-1, vocab 1000, untied.
+    # Experts stored as FP8 (1 B/weight, scales left out for brevity), everything else BF16.
+    cfg = {"model_type": "qwen3_moe", "vocab_size": 1000, "hidden_size": 256, "num_hidden_layers": 2,
+           "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 64, "num_experts": 4,
+           "num_experts_per_tok": 1, "moe_intermediate_size": 128, "intermediate_size": 512}
+    t = [TensorRecord("model.embed_tokens.weight", "BF16", (1000, 256), 512_000),
+         TensorRecord("lm_head.weight", "BF16", (1000, 256), 512_000),
+         TensorRecord("model.norm.weight", "BF16", (256,), 512)]
+    for i in range(2):
+        p = f"model.layers.{i}."
+        for name, shape in (("self_attn.q_proj.weight", (256, 256)), ("self_attn.k_proj.weight", (128, 256)),
+                            ("self_attn.v_proj.weight", (128, 256)), ("self_attn.o_proj.weight", (256, 256)),
+                            ("self_attn.q_norm.weight", (64,)), ("self_attn.k_norm.weight", (64,)),
+                            ("input_layernorm.weight", (256,)), ("post_attention_layernorm.weight", (256,)),
+                            ("mlp.gate.weight", (4, 256))):
+            t.append(TensorRecord(p + name, "BF16", shape, 2 * shape[0] * (shape[1] if len(shape) > 1 else 1)))
+        for e in range(4):
+            for name, shape in (("gate_proj", (128, 256)), ("up_proj", (128, 256)), ("down_proj", (256, 128))):
+                t.append(TensorRecord(f"{p}mlp.experts.{e}.{name}.weight", "F8_E4M3", shape, shape[0] * shape[1]))
+    m = from_checkpoint(Checkpoint("moe", "test", "safetensors", ("m",), cfg, None, tuple(t)))
+    from modelmath.tools.hardware import gpus
+    from modelmath.tools.hardware.speed import decode_step
+    from modelmath.tools.model.params import parameter_count
+
+    params = parameter_count(m.shape)
+    fmt = weights_for(m.checkpoint, {}, params.total)[0]
+    routed = 2 * 4 * 3 * 128 * 256  # 196,608 B of experts
+    attn = 2 * 2 * (256 * 256 + 128 * 256 + 128 * 256 + 256 * 256 + 64 + 64 + 256 + 256 + 4 * 256)
+    total = 512_000 * 2 + 512 + attn + routed
+    assert m.checkpoint.stored.total == total and m.checkpoint.stored.routed_experts == routed
+    # Batch 1 hits k/E = 1/4 of the experts per layer; the input embedding is a lookup, not read.
+    step = decode_step(m.shape, params, gpus.lookup("h100"), fmt, context=1, batch=1)
+    assert step.weight_bytes_per_gpu == total - 512_000 - routed * 3 // 4
