@@ -159,13 +159,14 @@ def _model_info(s: HubSettings, ref: ModelRef) -> tuple[str, dict[str, int | Non
         url += f"/revision/{quote(ref.revision, safe='')}"
     with get_session().stream("GET", url, headers=build_hf_headers(), params={"blobs": "true"},
                               timeout=s.timeout_s) as r:
+        if r.status_code >= 400:
+            r.read()  # an error body is a line of JSON; hf_raise_for_status reads its code and message
+            hf_raise_for_status(r)
         body = bytearray()
         for chunk in r.iter_bytes():
             body += chunk
             if len(body) > MAX_API_BYTES:
                 raise _fail(f"the Hub's file list of {ref.repo_id} is over {MAX_API_BYTES:,} bytes", "too_large")
-        if r.status_code >= 400:
-            hf_raise_for_status(r)
     info = jsonsafe.loads(bytes(body), what=f"the Hub's answer for {ref.repo_id}")
     if not isinstance(info, dict) or not isinstance(info.get("sha"), str):
         raise _fail(f"the Hub's answer for {ref.repo_id} has no commit (is HF_ENDPOINT a Hub?)", "hub_error")
@@ -189,11 +190,7 @@ def _read_online(s: HubSettings, ref: ModelRef, repo: str, rev: str) -> Checkpoi
                                                                  entry.get("container"), "headers from the cache"))
     try:
         cp = _fetch(s, ref, repo, commit, key, sizes)
-    except ModelUnavailable:
-        raise
-    except _net_errors() as exc:
-        raise _map(exc, s, repo, rev) from None
-    except _hub_errors() as exc:
+    except (*_net_errors(), *_hub_errors()) as exc:
         raise _map(exc, s, repo, rev) from None
     cache.save(s, repo, commit, key, cp, default=ref.filename is None)
     return Checkpoint(label=_label(ref), source=_source(s, repo, rev, commit, cp.files, cp.container, "read now"),

@@ -84,8 +84,12 @@ def build_server() -> Server:
             # to the model as an is_error result it can correct.
             raise MCPError(types.INVALID_PARAMS, f"unknown tool {params.name!r}; available: "
                            f"{', '.join(schemas)}")
-        # The calculators take micro- to milliseconds, so they run on the event loop rather than a thread.
-        outcome = registry.run_tool(params.name, params.arguments if params.arguments is not None else {})
+        # The calculators take micro- to milliseconds, but a `model` naming a Hub repository means HTTP requests
+        # (seconds on a first read): a worker thread keeps the event loop, and other clients, responsive.
+        import anyio
+
+        outcome = await anyio.to_thread.run_sync(registry.run_tool, params.name,
+                                                 params.arguments if params.arguments is not None else {})
         if outcome.is_error:
             log.info("tool %s rejected input: %s", params.name, outcome.result.get("error", {}).get("message"))
         return types.CallToolResult(content=[types.TextContent(type="text", text=_result_text(outcome.result))],

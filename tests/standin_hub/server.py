@@ -154,6 +154,9 @@ class _Handler(BaseHTTPRequestHandler):
         return auth[7:] if auth.lower().startswith("bearer ") else None
 
     def _repo(self, repo_id: str, head: bool) -> Repo | None:
+        if self._token() == "hf_invalid":  # what the Hub answers for a revoked or mistyped token
+            self._error(401, "", "Invalid credentials in Authorization header", head)
+            return None
         repo = self.standin.repos.get(repo_id)
         if repo is None:
             self._error(401 if self._token() is None else 404, "RepoNotFound", "Repository not found", head)

@@ -177,6 +177,9 @@ def test_gated_repository(hub, publish, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "hf_not_accepted")  # 403: authenticated, licence not accepted
     err = run_tool("parameter_count", {"model": repo}).result["error"]
     assert err["reason"] == "gated" and "has not accepted" in err["message"]
+    monkeypatch.setenv("HF_TOKEN", "hf_invalid")
+    err = run_tool("parameter_count", {"model": repo}).result["error"]
+    assert err["reason"] == "unauthorized" and "check the token" in err["message"]
     monkeypatch.setenv("HF_TOKEN", "hf_accepted")
     remote._MEMO.clear()
     hub.clear()
