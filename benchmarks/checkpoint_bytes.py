@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -108,6 +109,7 @@ def main() -> None:
               f"{est if est is not None else 0:17,d} {cp.get('format_estimate_error_pct', 0):+7.2f}%  {extra}; "
               f"{len(hub.requests)} requests, {served:,} header bytes, {dt:.2f} s")
     hub.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
