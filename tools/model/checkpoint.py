@@ -301,7 +301,7 @@ def weights_for(checkpoint: CheckpointSummary | None, inp: dict,
     if cp.extras:
         a.append("not counted: " + "; ".join(f"{x.kind} ({x.tensors} tensors, {x.bytes:,} B): {EXTRA_LOADED[x.kind]}"
                                              for x in cp.extras))
-    if cp.container == "gguf" and cp.stored.embeddings:
+    if cp.container == "gguf" and cp.stored.embeddings and cp.stored.lm_head:  # tied: the GPU holds a copy as output
         a.append(f"llama.cpp keeps the input embedding table (token_embd, {cp.stored.embeddings:,} B) in CPU memory "
                  "even with every layer offloaded (src/llama-model.cpp: the input layer stays on the CPU), so GPU "
                  "memory needs that much less")
