@@ -14,6 +14,7 @@ Requests for `org/name[@rev]` (huggingface_hub, honouring HF_ENDPOINT, HF_TOKEN,
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
@@ -34,6 +35,10 @@ from .. import files
 from . import cache
 from .local import INDEX, gguf_choices, safetensors_files, split_parts
 from .settings import DEFAULT_ENDPOINT, HubSettings
+
+# huggingface_hub reports usage to the Hub (e.g. a daily request to /api/agent-harnesses) unless told not to;
+# a calculator that only reads headers has no reason to. The user can still opt in by setting it to 0.
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 log = logging.getLogger("modelmath.hub")
 _HUB_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
