@@ -126,8 +126,10 @@ def _dates(life: Lifecycle) -> str:
         parts.append(f"deprecated {life.deprecated_on}")
     if life.retires_on:
         parts.append(f"retires {life.retires_on}")
-    elif life.retires_not_before:
+    elif life.retires_not_before and life.retires_not_before > life.as_of:
         parts.append(f"no retirement before {life.retires_not_before}")
+    elif life.retires_not_before:  # the guaranteed period has passed; Anthropic announces retirements ahead
+        parts.append(f"no retirement announced (guaranteed until {life.retires_not_before})")
     return ", ".join(parts) or f"released {life.released or '?'}"
 
 

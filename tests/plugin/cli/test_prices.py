@@ -267,3 +267,13 @@ def test_prices_status_for_a_date():
                                            "cache_write_5m_usd_per_mtok": 12.5, "cache_write_1h_usd_per_mtok": 20,
                                            "cache_read_usd_per_mtok": 1}
     assert (m["fast_mode"]["input_usd_per_mtok"], m["fast_mode"]["output_usd_per_mtok"]) == (30, 150)
+
+
+def test_prices_dates_column_never_shows_a_guarantee_that_has_passed():
+    # Haiku 4.5: released 2025-10-15, "not sooner than" one year later per Anthropic's deprecations page
+    # (the catalog's retires_not_before 2026-10-15). Before that day the guarantee is news; after it, it is not.
+    before = invoke("prices", "haiku-4.5", "--as-of", "2026-09-01")
+    after = invoke("prices", "haiku-4.5", "--as-of", "2026-11-30")
+    assert "no retirement before 2026-10-15" in before.output
+    assert "no retirement before" not in after.output
+    assert "no retirement announced (guaranteed until 2026-10-15)" in after.output
