@@ -15,11 +15,9 @@ are listed as not run instead of stopping the report).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import statistics
 import sys
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,33 +44,14 @@ def load(path: Path = DATASET) -> list[dict]:
 
 
 def assign_roles(records: list[dict]) -> dict[str, str]:
-    """The team's role rule (README.md; run.assign_roles is the reference and is used when present): `prior_use`
-    cases are calibration; the rest of each category, ordered by (engine, sha256(seed:id)), alternate
-    calibration, holdout, …; excluded cases keep their slot; `batch` ≥ 2 cases are holdout."""
+    """The team's role rule, from run.py beside this file (README.md: `prior_use` cases are calibration; the rest
+    of each category, ordered by (engine, sha256(seed:id)), alternate calibration, holdout, …; excluded cases keep
+    their slot; `batch` ≥ 2 cases are holdout). One copy of the rule, so the two datasets cannot drift apart."""
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
-    try:
-        from run import assign_roles as reference
-    except ModuleNotFoundError as e:
-        if e.name != "run":
-            raise
-        reference = None
-    if reference is not None:
-        return reference(records)
-    roles: dict[str, str] = {}
-    by_cat: dict[str, list[dict]] = defaultdict(list)
-    for r in records:
-        if r.get("prior_use"):
-            roles[r["id"]] = "calibration"
-        elif r.get("batch", 1) > 1:
-            roles[r["id"]] = "holdout"
-        else:
-            by_cat[r["category"]].append(r)
-    for items in by_cat.values():
-        items.sort(key=lambda r: (r["engine"], hashlib.sha256(f"modelmath-issue-12:{r['id']}".encode()).hexdigest()))
-        for k, r in enumerate(items):
-            roles[r["id"]] = "calibration" if k % 2 == 0 else "holdout"
-    return roles
+    from run import assign_roles as rule
+
+    return rule(records)
 
 
 def check_roles(records: list[dict]) -> list[str]:
