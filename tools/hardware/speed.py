@@ -37,8 +37,8 @@ ALLREDUCE_STEP_S = Band(6e-6, 12e-6, 20e-6)
 PCIE_LATENCY_FACTOR = 3.0
 LINK_EFFICIENCY = 0.7  # fraction of the per-direction link bandwidth an all-reduce reaches (assumption)
 
-_WEIGHT_ONLY = {"int8", "int4", "gptq", "awq", "nf4", "mxfp4", "q8_0", "q4_0", "q6_k", "q4_k", "q5_k", "iq4_xs",
-                "q4_k_m", "q5_k_m"}
+_WEIGHT_ONLY = {"int8", "int4", "gptq", "awq", "nf4", "bnb_fp4", "mxfp4", "q8_0", "q4_0", "q6_k", "q4_k", "q5_k",
+                "iq4_xs", "q4_k_m", "q5_k_m"}
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,12 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.name: f for f in [
     # QLoRA paper §3 (Dettmers et al. 2023, arXiv 2305.14314): block 64 with double quantization costs
     # 8/64 + 32/(64*256) = 0.127 bits per parameter on top of the 4-bit codes.
     _wf("nf4", Fraction(4) + Fraction(8, 64) + Fraction(32, 64 * 256), "QLoRA paper (arXiv 2305.14314) §3"),
+    # transformers' `load_in_4bit=True` alone is not QLoRA's NF4: BitsAndBytesConfig defaults to
+    # bnb_4bit_quant_type="fp4" and bnb_4bit_use_double_quant=False (transformers utils/quantization_config.py),
+    # and bitsandbytes quantize_4bit keeps one fp32 absmax per block of 64 (blocksize=64) → 4 + 32/64 bits.
+    _wf("bnb_fp4", Fraction(4) + Fraction(32, 64), "bitsandbytes FP4, block 64, fp32 absmax, no double quantisation",
+        "what transformers' load_in_4bit=True gives by default (bnb_4bit_quant_type='fp4'); NF4 + double quant is "
+        "`nf4`"),
     # OCP Microscaling spec v1.0: 32 FP4 elements share one 8-bit E8M0 scale → 4 + 8/32 bits.
     _wf("mxfp4", Fraction(17, 4), "OCP Microscaling Formats (MX) v1.0: block 32, E8M0 scale"),
     # NVIDIA NVFP4: FP4 E2M1 elements, 16 per block sharing one FP8 E4M3 scale, plus one FP32 scale per tensor
@@ -85,7 +91,7 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.name: f for f in [
 
 WEIGHT_ALIASES = {"float32": "fp32", "float16": "fp16", "half": "fp16", "bfloat16": "bf16", "e4m3": "fp8",
                   "fp8_e4m3": "fp8", "modelopt_fp4": "nvfp4", "w8a8": "int8", "w8a16": "int8", "w4a16": "gptq",
-                  "bnb4": "nf4", "qlora": "nf4"}
+                  "bnb4": "nf4", "qlora": "nf4", "load_in_4bit": "bnb_fp4", "fp4_bnb": "bnb_fp4"}
 
 
 def weight_format(name: str) -> WeightFormat:

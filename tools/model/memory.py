@@ -21,7 +21,7 @@ LOGIT_BYTES = 4  # logits are upcast to fp32 before sampling (transformers, vLLM
 
 # Formats that quantize the Linear layers only: embeddings and an untied LM head stay in 16-bit, as in
 # AutoAWQ/AutoGPTQ/bitsandbytes/llm-compressor checkpoints. GGUF averages already include them.
-_LINEAR_ONLY = {"fp8", "int8", "int4", "gptq", "awq", "nf4", "mxfp4", "nvfp4"}
+_LINEAR_ONLY = {"fp8", "int8", "int4", "gptq", "awq", "nf4", "bnb_fp4", "mxfp4", "nvfp4"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,22 @@ def activation_peak(shape: ModelShape, tokens: int, batch: int) -> int:
     return tokens * per_token * ACT_BYTES + batch * shape.vocab_size * LOGIT_BYTES
 
 
+# bitsandbytes 4-bit Linear layers multiply a single token with a fused 4-bit GEMV, but any larger input goes through
+# MatMul4Bit, whose forward dequantizes the whole weight to the input's 16-bit dtype first (bitsandbytes
+# autograd/_functions.py matmul_4bit / MatMul4Bit.forward): a prefill holds one Linear's 16-bit copy at a time.
+_DEQUANT_PREFILL = {"nf4", "bnb_fp4"}
+
+
+def _largest_linear_params(shape: ModelShape) -> int:
+    """Weights of the widest Linear of a layer (what one bitsandbytes 4-bit matmul dequantizes at once)."""
+    outs = [shape.num_heads * shape.head_dim, shape.num_kv_heads * shape.head_dim]
+    if shape.moe is None or shape.moe.dense_layers:
+        outs.append(shape.intermediate_size)
+    if shape.moe is not None:
+        outs += [shape.moe.expert_intermediate_size, shape.moe.shared_intermediate_size]
+    return shape.hidden_size * max(outs)
+
+
 def memory_estimate(shape: ModelShape, params: ParamCount, wfmt: WeightFormat, kvfmt: KVFormat, *,
                     context: int, batch: int, overhead_bytes: int = DEFAULT_OVERHEAD_BYTES,
                     prefill_chunk_tokens: int | None = None, state_dtype: str = DEFAULT_STATE_DTYPE) -> MemoryEstimate:
@@ -87,6 +103,8 @@ def memory_estimate(shape: ModelShape, params: ParamCount, wfmt: WeightFormat, k
     state = batch * layout.state_bytes_per_sequence if context else 0
     chunk = prefill_chunk_tokens or DEFAULT_PREFILL_CHUNK_TOKENS
     prefill = min(chunk, context * batch)
+    acts = activation_peak(shape, prefill, batch)
+    if wfmt.name in _DEQUANT_PREFILL and prefill > batch:
+        acts += ACT_BYTES * _largest_linear_params(shape)
     return MemoryEstimate(weights=w, weights_quantized_params=quant, weights_16bit_params=keep, kv_cache=kv,
-                          activations=activation_peak(shape, prefill, batch), overhead=overhead_bytes,
-                          prefill_tokens=prefill, state=state)
+                          activations=acts, overhead=overhead_bytes, prefill_tokens=prefill, state=state)

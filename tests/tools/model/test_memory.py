@@ -3,8 +3,8 @@
 from fractions import Fraction
 
 import pytest
-from modelmath.tools.model.formats import weight_format
-from modelmath.tools.model.memory import weight_bytes
+from modelmath.tools.model.formats import kv_format, weight_format
+from modelmath.tools.model.memory import memory_estimate, weight_bytes
 from modelmath.tools.model.params import parameter_count
 from modelmath.tools.model.resolve import resolve_model
 from modelmath.tools.model.tools import memory_report
@@ -41,6 +41,10 @@ def test_block_format_bits_by_hand():
     # OCP MX v1.0: 32 FP4 values + one E8M0 scale = 4.25 bits. QLoRA §3: NF4 + double quant = 4.127 bits.
     assert weight_format("mxfp4").bits_per_weight == Fraction(17, 4)
     assert round(float(weight_format("nf4").bits_per_weight), 3) == 4.127
+    # transformers load_in_4bit defaults (bnb_4bit_quant_type "fp4", no double quant) with bitsandbytes' block of
+    # 64 and an fp32 absmax per block: 64 x 4 bits + 32 bits = 288 bits per 64 weights = 4.5 bits.
+    assert weight_format("bnb_fp4").bits_per_weight == Fraction(288, 64)
+    assert weight_format("load_in_4bit").name == "bnb_fp4"
     # NVIDIA NVFP4: 16 E2M1 values (8 bytes) + one FP8 E4M3 scale (1 byte) = 9 bytes per 16 = 4.5 bits; the
     # per-tensor FP32 scale is negligible (NVIDIA NVFP4 blog; NeMo AutoModel: "0.5625 bytes per parameter").
     assert weight_format("nvfp4").bits_per_weight == Fraction(9, 2)
@@ -68,6 +72,9 @@ def test_linear_only_formats_keep_embeddings_16bit():
     rest = LLAMA3_8B_PARAMS - keep
     expected = -(-rest * (4 * 128 + 20) // (128 * 8)) + 2 * keep
     assert weight_bytes(params("llama-3.1-8b"), weight_format("gptq"))[0] == expected
+    # transformers' Linear4bit replaces nn.Linear only (embeddings are nn.Embedding; lm_head is skipped by
+    # get_keys_to_not_convert): 4.5 bits on the rest = 9 bytes per 16 weights.
+    assert weight_bytes(params("llama-3.1-8b"), weight_format("bnb_fp4"))[0] == rest * 9 // 16 + 2 * keep
 
 
 def test_memory_items_add_up_and_kv_matches_by_hand():
@@ -119,3 +126,18 @@ def test_mxfp4_moe_quantizes_experts_only():
     b, quant, keep = weight_bytes(c, weight_format("mxfp4"))
     assert (quant, keep) == (experts, c.total - experts)
     assert b == experts * 17 // 32 + 2 * (c.total - experts)  # 4.25 bits = 17/32 bytes; divides exactly
+
+
+def test_bitsandbytes_4bit_prefill_holds_one_dequantized_linear():
+    # bitsandbytes MatMul4Bit.forward dequantizes the whole weight to 16-bit for inputs of more than one token; a
+    # one-token decode uses the fused 4-bit GEMV. Llama-3.1-8B's widest Linear is gate/up: 4096 x 14336 weights,
+    # 2 bytes each = 117,440,512 bytes on top of the activations of the same prefill in another 4-bit format.
+    shape = resolve_model({"model": "llama-3.1-8b"}).shape
+    p = params("llama-3.1-8b")
+
+    def acts(fmt, context):
+        return memory_estimate(shape, p, weight_format(fmt), kv_format("bf16"), context=context, batch=1).activations
+
+    assert acts("bnb_fp4", 100) - acts("gptq", 100) == 2 * 4096 * 14336
+    assert acts("nf4", 100) - acts("gptq", 100) == 2 * 4096 * 14336
+    assert acts("bnb_fp4", 1) == acts("gptq", 1)
