@@ -67,6 +67,11 @@ class Engine:
     def calibrated_platforms(self) -> tuple[str, ...]:
         return tuple(self.raw["calibrated"])
 
+    @property
+    def step_token_budget(self) -> int | None:
+        """Most tokens one forward step processes (prefill chunk); None: a whole prompt in one step."""
+        return self.raw.get("step_token_budget")
+
     def runtime_overhead_bytes(self, tp: int) -> int:
         return self.memory.runtime_overhead_bytes + (self.memory.tp_overhead_bytes if tp > 1 else 0)
 

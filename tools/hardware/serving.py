@@ -3,10 +3,17 @@ once, and the output throughput and latencies that follow.
 
 Steady state with `concurrency` requests of `prompt` tokens in and `output` tokens out: every step decodes one
 token of each running request (mean KV length prompt + output/2) and, since a request finishes every
-output/concurrency steps on average, also prefills concurrency x prompt / output prompt tokens (chunked prefill
-mixes them into the same GEMMs). So
-    output tokens/s = concurrency / step time,   time per output token = step time,
-    request latency = output x step time (a static batch of `concurrency` prompts gives the same total work).
+output/concurrency steps on average, the engine must also prefill p = concurrency x prompt / output prompt tokens
+per step. Prompts arrive whole: an engine processes one in chunks of at most its step token budget
+(vLLM max_num_batched_tokens, SGLang chunked_prefill_size, TensorRT-LLM max_num_tokens), u = min(prompt, budget)
+tokens per step. If p >= u, every step carries ~p prompt tokens in the same GEMMs as the decode tokens. If p < u
+(long prompts, few requests), only a fraction f = p / u of the steps carries a chunk of u tokens; those steps are
+compute-bound and the others are pure decode steps, so the prompt work cannot hide under memory-bound decode steps:
+    mean step = (1 - f) x decode step + f x (decode + u-token chunk) step.
+Then
+    output tokens/s = concurrency / mean step,   time per output token = mean step (it includes the stalls that
+    other requests' prefills cause, as benchmark TPOT does; median ITL does not),
+    request latency = output x mean step (a static batch of `concurrency` prompts gives the same total work).
 The offline ("saturated") concurrency is the smaller of the engine's cap and what its KV pool holds when each
 request reserves prompt + output tokens.
 """
@@ -14,7 +21,7 @@ request reserves prompt + output tokens.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..model.formats import KVFormat, WeightFormat
 from ..model.params import ParamCount
@@ -87,11 +94,30 @@ class Serving:
                 "calibrated": self.step.factors.calibrated}
 
 
+def _mean(a: Band, b: Band, f: float) -> Band:
+    return Band(*((1 - f) * getattr(a, k) + f * getattr(b, k) for k in ("low", "mid", "high")))
+
+
 def serve(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, kvfmt: KVFormat, *, prompt: int,
           output: int, concurrency: int, limited_by: str, tp: int, engine: Engine) -> Serving:
     b = max(1, concurrency)
-    step = mixed_step(shape, params, gpu, wfmt, decode_batch=b, context=prompt + math.ceil(output / 2),
-                      prefill_tokens=b * prompt / max(output, 1), prefill_context=prompt, gpus=tp, kv_fmt=kvfmt,
-                      engine=engine)
+    per_step = b * prompt / max(output, 1)  # prompt tokens to prefill per decode step, on average
+    unit = min(prompt, engine.step_token_budget or prompt)  # prompt tokens one step carries when it prefills
+    kw = dict(decode_batch=b, context=prompt + math.ceil(output / 2), prefill_context=prompt, gpus=tp,
+              kv_fmt=kvfmt, engine=engine)
+    if per_step >= unit:
+        return Serving(b, limited_by, mixed_step(shape, params, gpu, wfmt, prefill_tokens=per_step, **kw))
+    f = per_step / unit
+    dec = mixed_step(shape, params, gpu, wfmt, prefill_tokens=0, **kw)
+    mix = mixed_step(shape, params, gpu, wfmt, prefill_tokens=unit, **kw)
+    mean = _mean(dec.seconds, mix.seconds, f)
+    # Report the bound of whichever kind of step takes more of the time.
+    bound = mix.bound if f * mix.seconds.mid > (1 - f) * dec.seconds.mid else dec.bound
+    # An uncalibrated step (e.g. a compute-bound chunk on a device without a measured matmul ceiling) makes the
+    # mean uncalibrated too; its widened band is already in the mean.
+    factors = mix.factors if not mix.factors.calibrated else dec.factors
+    step = replace(dec, seconds=mean, comm_seconds=_mean(dec.comm_seconds, mix.comm_seconds, f),
+                   overhead_seconds=_mean(dec.overhead_seconds, mix.overhead_seconds, f), bound=bound,
+                   factors=factors)
     return Serving(b, limited_by, step)
 

@@ -263,7 +263,7 @@ def prefill(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat,
     """Prefill of one prompt of `prompt` tokens, in chunks of `chunk` tokens (the engine's default): each chunk
     reads the weights and pays the step overhead once; KV writes are small next to the weights and ignored."""
     e, plan, f = _setup(shape, gpu, wfmt, gpus, engine)
-    size = chunk or e.raw.get("prefill_chunk_tokens") or prompt
+    size = chunk or e.step_token_budget or prompt
     steps = max(1, math.ceil(prompt / size))
     per_chunk = min(prompt, size)
     weight_b = steps * -(-weights_touched_bytes(params, shape, wfmt, per_chunk) // gpus)

@@ -61,3 +61,33 @@ def test_serving_laws():
     long = serving.serve(shape, params, h100, bf16, kv, prompt=4000, output=500, concurrency=64,
                          limited_by="requested", tp=1, engine=vllm)
     assert long.step.seconds.mid > short.step.seconds.mid
+
+
+def test_long_prompts_prefill_in_chunks_that_do_not_hide_under_decode():
+    # vLLM's step token budget is 8192 (max_num_batched_tokens of `vllm serve` on an 80 GB H100). 8 requests of
+    # 20,000 prompt + 2,000 output tokens need 8 x 20,000 / 2,000 = 80 prompt tokens per decode step on average,
+    # but a prompt is processed in chunks of min(20,000, 8,192) = 8,192 tokens: a fraction f = 80 / 8,192 of the
+    # steps carries a chunk, the rest decode only. Mean step = (1 - f) x decode + f x (decode + chunk).
+    from modelmath.tools.hardware import speed
+
+    shape, params = _setup("llama-3.1-8b")
+    h100, vllm, bf16, kv = gpus.lookup("h100"), engines.lookup("vllm"), weight_format("bf16"), kv_format("bf16")
+    assert vllm.step_token_budget == 8192
+    s = serving.serve(shape, params, h100, bf16, kv, prompt=20_000, output=2_000, concurrency=8,
+                      limited_by="requested", tp=1, engine=vllm)
+    kw = dict(decode_batch=8, context=21_000, prefill_context=20_000, gpus=1, kv_fmt=kv, engine=vllm)
+    dec = speed.mixed_step(shape, params, h100, bf16, prefill_tokens=0, **kw).seconds.mid
+    chunk = speed.mixed_step(shape, params, h100, bf16, prefill_tokens=8192, **kw).seconds.mid
+    f = 80 / 8192
+    assert s.step.seconds.mid == pytest.approx((1 - f) * dec + f * chunk)
+    # Step time is a convex function of the tokens in the step (sums of maxima of linear terms), so bunching the
+    # prompt work into chunks is never faster than spreading the same tokens evenly over every step (Jensen).
+    even = speed.mixed_step(shape, params, h100, bf16, prefill_tokens=80, **kw).seconds.mid
+    assert s.step.seconds.mid > even
+    # When every step has at least a whole prompt to prefill (short prompts, many requests), the prompt tokens ride
+    # in every step: 256 x 100 / 50 = 512 >= min(100, 8192).
+    busy = serving.serve(shape, params, h100, bf16, kv, prompt=100, output=50, concurrency=256,
+                         limited_by="requested", tp=1, engine=vllm)
+    kw.update(decode_batch=256, context=125, prefill_context=100)
+    assert busy.step.seconds.mid == pytest.approx(
+        speed.mixed_step(shape, params, h100, bf16, prefill_tokens=512, **kw).seconds.mid)
