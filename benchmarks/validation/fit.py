@@ -78,10 +78,12 @@ def _loss(cases: list[dict], entry: dict | None = None) -> tuple[float, list[flo
 
 
 def _params(entry: dict) -> list[tuple[str, str | None]]:
+    """(key, platform) of every mid value that may move; a key holds one band or one band per platform."""
     out: list[tuple[str, str | None]] = []
-    for key in ("weight_bandwidth", "step_overhead_ms"):
-        out += [(key, sub) for sub in entry[key]]
-    return out + [("quantized_bandwidth_factor", None), ("moe_layer_overhead_us", None), ("gemm_efficiency", None)]
+    for key in ("weight_bandwidth", "step_overhead_ms", "quantized_bandwidth_factor", "moe_layer_overhead_us",
+                "gemm_efficiency"):
+        out += [(key, None)] if "mid" in entry[key] else [(key, sub) for sub in entry[key]]
+    return out
 
 
 def _get(entry: dict, key: str, sub: str | None) -> dict:

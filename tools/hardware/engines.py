@@ -167,7 +167,7 @@ def factors(engine: Engine, gpu: GPU, compute_fmt: str, weight_only: bool) -> Fa
     overhead = _band(_pick(e["step_overhead_ms"], gpu), 1e-3)
     ceiling, measured = matmul_ceiling(gpu, compute_fmt)
     half_ceiling, _ = matmul_ceiling(gpu, "bf16")
-    g = _band(e["gemm_efficiency"])
+    g = _band(e["gemm_efficiency"] if "mid" in e["gemm_efficiency"] else _pick(e["gemm_efficiency"], gpu))
     gemm = Band(min(g.low * ceiling, 0.95), min(g.mid * ceiling, 0.95), min(g.high * ceiling, 0.95))
     attn = Band(min(g.low * half_ceiling, 0.95), min(g.mid * half_ceiling, 0.95), min(g.high * half_ceiling, 0.95))
     where = platform(gpu)

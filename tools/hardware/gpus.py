@@ -58,6 +58,8 @@ class GPU:
     verified: bool
     unverified: tuple[str, ...]
     notes: str = ""
+    # GeForce only: FP16 tensor rate with FP16 accumulation (twice `tflops["fp16"]`, which is FP32-accumulate).
+    fp16_accumulate_tflops: float | None = None
 
     @property
     def usable_bytes(self) -> int:
@@ -116,6 +118,8 @@ class GPU:
             out["price"] = None
         if self.matmul_efficiency:
             out["best_measured_matmul_fraction"] = self.matmul_efficiency
+        if self.fp16_accumulate_tflops:
+            out["fp16_accumulate_dense_tflops"] = self.fp16_accumulate_tflops
         return out
 
 
@@ -132,7 +136,7 @@ def _gpu(e: dict) -> GPU:
                interconnect_note=ic.get("note", ""), power_w=e.get("power_w"), max_count=e.get("max_count", 8),
                price=price, matmul_efficiency=dict(e.get("matmul_efficiency", {})), source=e["source"],
                as_of=e["as_of"], verified=e["verified"], unverified=tuple(e.get("unverified", ())),
-               notes=e.get("notes", ""))
+               notes=e.get("notes", ""), fp16_accumulate_tflops=e.get("fp16_accumulate_tflops"))
 
 
 @cache

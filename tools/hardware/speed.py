@@ -50,9 +50,15 @@ class ComputePlan:
     code: str = ""  # "no_bf16", "no_fp8", "no_fp4", "weight_only" or "" (for grouping notes across devices)
 
 
-def compute_plan(gpu: GPU, wfmt: WeightFormat) -> ComputePlan:
+def compute_plan(gpu: GPU, wfmt: WeightFormat, engine: Engine | None = None) -> ComputePlan:
     """Which tensor-core rate the matmuls get. FP8 weights run W8A8 and NVFP4 W4A4 where the device has that
-    format; every other quantised format (and FP8/NVFP4 on devices without it) runs weight-only, 16-bit math."""
+    format; every other quantised format (and FP8/NVFP4 on devices without it) runs weight-only, 16-bit math.
+    An engine whose F16 GEMMs accumulate in FP16 gets a GeForce card's FP16-accumulate rate for fp16 weights."""
+    if (wfmt.name == "fp16" and gpu.fp16_accumulate_tflops and engine is not None
+            and engine.raw.get("gemm_fp16_accumulate")):
+        return ComputePlan("fp16", gpu.fp16_accumulate_tflops, False,
+                           f"{engine.name} multiplies F16 weights with FP16 accumulation: {gpu.name} runs that at "
+                           f"{gpu.fp16_accumulate_tflops:g} TFLOP/s, twice its FP32-accumulate rate", "fp16_acc16")
     half = "bf16" if gpu.tflops.get("bf16") else "fp16"
     half_rate = gpu.tflops.get(half)
     if half_rate is None:
@@ -223,7 +229,7 @@ def _check_tp(shape: ModelShape, tp: int) -> None:
 def _setup(shape: ModelShape, gpu: GPU, wfmt: WeightFormat, tp: int, engine: Engine | None):
     _check_tp(shape, tp)
     e = engine or eng.lookup(None)
-    plan = compute_plan(gpu, wfmt)
+    plan = compute_plan(gpu, wfmt, e)
     return e, plan, eng.factors(e, gpu, plan.fmt, plan.weight_only)
 
 

@@ -223,3 +223,22 @@ def test_speed_tool_serving_and_engine_memory():
     # Llama-3.1-8B fp8 KV: 32 layers x 8 KV heads x 128 x 2 (K, V) x 1 B = 65,536 B per token.
     assert mem["kv_bytes_per_token_per_gpu"] == 65_536
     assert mem["kv_capacity_tokens"] == mem["kv_pool_per_gpu_bytes"] // 65_536
+
+
+def test_llama_cpp_f16_gemms_accumulate_in_fp16_on_geforce():
+    # ggml-cuda multiplies F16 weights with cublasGemmEx(..., CUBLAS_COMPUTE_16F): FP16 accumulation. The Ada
+    # whitepaper (appendix A) gives the RTX 4090 330.3 dense FP16 TFLOP/s with FP16 accumulate, 165.2 with FP32
+    # accumulate; an L40S (data-center Ada) runs both at its listed rate. Other engines accumulate in FP32.
+    f16, bf16 = weight_format("fp16"), weight_format("bf16")
+    cpp, vllm = engines.lookup("llama.cpp"), engines.lookup("vllm")
+    assert speed.compute_plan(gpus.lookup("rtx-4090"), f16, cpp).tflops == 330.3
+    assert speed.compute_plan(gpus.lookup("rtx-3090"), f16, cpp).tflops == 142
+    assert speed.compute_plan(gpus.lookup("rtx-4090"), f16, vllm).tflops == 165.2
+    assert speed.compute_plan(gpus.lookup("rtx-4090"), bf16, cpp).tflops == 165.2  # ggml BF16: FP32 accumulate
+    assert speed.compute_plan(gpus.lookup("l40s"), f16, cpp).tflops == 362.05
+    # XiongjieDai/GPU-Benchmarks-on-LLM-Inference (third party): Llama-3-8B F16 pp512 on an RTX 4090, 9,382 t/s:
+    # 512 x 2 x 7.5e9 matmul weights in 54.6 ms is 141 TFLOP/s, 85% of the FP32-accumulate peak but 43% of the
+    # FP16-accumulate one; our band holds it.
+    shape, params = _model("llama-3-8b")
+    t = speed.time_to_first_token(shape, params, gpus.lookup("rtx-4090"), f16, 512, engine=cpp)
+    assert t.low <= 512 / 9382 <= t.high
