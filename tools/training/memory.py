@@ -42,8 +42,13 @@ _ATTN_MODULES = LORA_MODULES[:4]
 
 # Optimizer state bytes per parameter by the dtype of the tensor the optimizer steps (fp32 master weights in
 # mixed precision, fp32 PEFT adapters, or 16-bit weights in pure bf16): AdamW momentum + variance; 8-bit Adam
-# (Dettmers et al. 2022, arXiv 2110.02861) one byte each, block-wise scales negligible; SGD momentum only.
+# (Dettmers et al. 2022, arXiv 2110.02861) one byte each plus, per moment, one fp32 absmax per block of 256
+# (bitsandbytes Optimizer2State with block_wise=True; torchao OptimState8bit block_size 256): 2 + 2 x 4/256 =
+# 2.03125 bytes (bitsandbytes keeps fp32 moments for tensors under min_8bit_size = 4096 elements: norms, negligible);
+# SGD momentum only.
 _STATE_BYTES = {4: {"adamw": 8, "adamw_8bit": 2, "sgd": 4}, 2: {"adamw": 4, "adamw_8bit": 2, "sgd": 2}}
+_BLOCKWISE_SCALE_BYTES = {"adamw_8bit": 2 * 4}  # per block of 256 parameters: one fp32 absmax per moment
+_SCALE_BLOCK = 256
 _WEIGHT_BYTES = {"mixed_bf16": 2, "bf16": 2, "fp32": 4}
 _MASTER_BYTES = {"mixed_bf16": 4, "bf16": 0, "fp32": 0}
 _STEPPED_BYTES = {"mixed_bf16": 4, "bf16": 2, "fp32": 4}
@@ -92,6 +97,7 @@ def model_state_bytes(trainable: int, frozen_bytes: int, *, precision: str, opti
     weights = trainable * w_b + frozen_bytes
     grads = trainable * w_b
     opt = trainable * (master + _STATE_BYTES[stepped][optimizer])
+    opt += -(-trainable // _SCALE_BLOCK) * _BLOCKWISE_SCALE_BYTES.get(optimizer, 0)
     if zero_stage >= 1:
         opt = -(-opt // gpus)
     if zero_stage >= 2:
@@ -287,6 +293,16 @@ def training_memory(shape: ModelShape, params: ParamCount, setup: TrainSetup, fw
         biggest = max(params.embeddings, params.lm_head, largest_linear_params(shape))
         grads = min(grads, biggest * (fw.adapter_bytes if s.method != "full" else _WEIGHT_BYTES[s.precision]))
     held = grads if s.grad_accumulation > 1 else 0
+    # torch.optim.AdamW defaults to its foreach implementation on CUDA, whose intermediates are tensor lists
+    # (torch.optim docs: foreach costs "more peak memory, as the intermediates are a tensorlist vs just one tensor"):
+    # at the step _multi_tensor_adamw holds sqrt(v) + eps for every parameter it steps, one more state-sized list in
+    # the stepped dtype. fused=True, bitsandbytes and torchao 8-bit kernels keep none: it widens the high end only.
+    step_temp = 0
+    if s.optimizer == "adamw" and not s.optimizer_in_backward and states.trainable_params:
+        stepped = fw.adapter_bytes if s.method != "full" else _STEPPED_BYTES[s.precision]
+        step_temp = states.trainable_params * stepped
+        if s.zero_stage >= 1:
+            step_temp = -(-step_temp // s.gpus)
     acts = activation_bytes(shape, s.seq, s.micro_batch, s.checkpointing, s.offload)
     factors = fw.fused_factor if s.fused_kernels else frameworks.EAGER_ACTIVATION_FACTOR
     tokens = s.seq * s.micro_batch
@@ -296,7 +312,7 @@ def training_memory(shape: ModelShape, params: ParamCount, setup: TrainSetup, fw
         layer = int(acts.layers * factors[i])
         logits = int(tokens * shape.vocab_size * LOGIT_BYTES[s.loss][i])
         start = resident + held + layer + logits
-        return layer, logits, max(start, resident + grads)
+        return layer, logits, max(start, resident + grads + (step_temp if i == 2 else 0))
 
     alloc = [allocated(i) for i in range(3)]
     layer_mid, logits_mid, _ = alloc[1]

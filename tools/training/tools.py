@@ -164,6 +164,12 @@ def _memory_assumptions(fw, s: TrainSetup, mem, defaulted: list[str], flat_overh
                     if s.method == "qlora" else "16-bit"))
     if s.optimizer_in_backward:
         a.append("optimizer step fused into backward: gradients freed parameter by parameter")
+    elif s.optimizer == "adamw":
+        a.append("optimizer step: torch.optim.AdamW's default foreach implementation holds one more state-sized "
+                 "tensor list (sqrt(v) + eps) while stepping; in the high end of the band only (fused=True keeps none)")
+    if s.optimizer == "adamw_8bit":
+        a.append("8-bit AdamW: 1 byte per moment plus an fp32 absmax per 256 values per moment (bitsandbytes "
+                 "block-wise states, torchao OptimState8bit) = 2.03 bytes per trainable parameter")
     return a
 
 
