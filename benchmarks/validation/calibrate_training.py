@@ -21,7 +21,7 @@ def implied_throughput(rec: dict):
     from modelmath.tools.hardware import gpus
     from modelmath.tools.model.params import parameter_count
     from modelmath.tools.model.resolve import resolve_model
-    from modelmath.tools.training.compute import flops_per_token
+    from modelmath.tools.training.compute import flops_per_token, pipeline_bubble
 
     inp = rec["inputs"]["args"]
     try:
@@ -35,6 +35,9 @@ def implied_throughput(rec: dict):
     out, m = rec["inputs"]["output"], rec["target"]["value"]
     tps = {"mfu": m * peak / fpt.model, "achieved_tflops_per_gpu": m * 1e12 / fpt.model,
            "gpu_hours": inp.get("training_tokens", 0) / (m * 3600)}.get(out, m)
+    if inp.get("pipeline_parallel", 1) > 1:  # the constants are bubble-free: take the published run's bubble out
+        pp, v = inp["pipeline_parallel"], inp.get("virtual_stages", 1)
+        tps /= 1 - pipeline_bubble(pp, inp.get("microbatches", pp * v), v)
     return fpt, peak, tps, shape.moe is not None, g.kind
 
 

@@ -19,8 +19,8 @@ FLOPs per token
 Efficiency
 - MFU is always quoted against the dense BF16 peak, as Llama 3 ("BF16 MFU", arXiv 2407.21783 Table 4),
   Megatron and torchtitan do. FP8 recipes quantise the Linear layers only (attention stays BF16), and what they
-  gain there depends on the stack: the calibration cases imply 1.23× the BF16 rate for torchtitan's Float8 and
-  1.82× for Megatron-Bridge (against Megatron-LM's BF16 table, newer software included). So FP8 multiplies the
+  gain there depends on the stack: the calibration cases imply 1.39× the BF16 rate for torchtitan's Float8 and
+  1.84× for Megatron-Bridge (against Megatron-LM's BF16 table, newer software included). So FP8 multiplies the
   dense-matmul rate by a per-framework speed-up, never the whole run by the datasheet's 2× at unchanged MFU.
 """
 
@@ -52,25 +52,25 @@ class Efficiency:
 # own spread). Generic entries serve frameworks without calibration cases.
 _CAL = "benchmarks/validation calibration cases"
 EFFICIENCY: dict[str, Efficiency] = {
-    "megatron": Efficiency((0.352, 0.441, 0.529), (1.456, 1.821, 2.185),
+    "megatron": Efficiency((0.352, 0.441, 0.529), (1.473, 1.841, 2.209),
                            f"{_CAL}: Megatron-LM GPT MFU table (BF16); Megatron-Bridge FP8 rows"),
-    "torchtitan": Efficiency((0.297, 0.371, 0.445), (0.985, 1.231, 1.478),
+    "torchtitan": Efficiency((0.297, 0.371, 0.445), (1.113, 1.391, 1.669),
                              f"{_CAL}: torchtitan Llama 3.1 H100 benchmarks (Dec 2024, June 2025)"),
-    "torchtune": Efficiency((0.377, 0.629, 0.88), (0.985, 1.231, 1.478),
+    "torchtune": Efficiency((0.377, 0.629, 0.88), (1.113, 1.391, 1.669),
                             f"{_CAL}: torchtune README tables; FP8 speed-up as torchtitan (no FP8 case)"),
     "maxtext": Efficiency((0.517, 0.646, 0.775), (1.0, 1.0, 1.0), f"{_CAL}: MaxText TPU v5p MFU table"),
 }
 # Generic: the Llama 3 405B MFU rows (8K on 8,192 and 16,384 H100s, 128K) and LLaMA 65B's 380 tokens/s/GPU
 # (calibration cases) imply HFU 0.413, 0.394, 0.271, 0.485: median 0.404. FP8: the median of the calibrated
-# frameworks' speed-ups (1.53), banded by no gain (1.0) and the datasheet ratio (2.0).
-GENERIC = {"gpu": Efficiency((0.271, 0.404, 0.536), (1.0, 1.526, 2.0),
+# frameworks' speed-ups (1.62), banded by no gain (1.0) and the datasheet ratio (2.0).
+GENERIC = {"gpu": Efficiency((0.271, 0.404, 0.536), (1.0, 1.616, 2.0),
                              f"{_CAL}: Llama 3 405B MFU, LLaMA 65B tokens/s"),
            "tpu": EFFICIENCY["maxtext"]}
 # MoE training: routing, all-to-all and narrow expert GEMMs cost efficiency the dense model does not pay. The
 # MoE calibration cases (Megatron-Bridge DeepSeek-V3 on GB300, GB200 and B300, Qwen3-30B-A3B on H100, all FP8)
-# ran at 0.86, 0.68, 0.54 and 0.30 of their framework's dense prediction: the HFU band is multiplied by
-# (0.301, 0.608, 0.915).
-MOE_HFU_FACTOR = (0.301, 0.608, 0.915)
+# ran at 0.86, 0.68, 0.59 and 0.30 of their framework's dense, bubble-free prediction: the HFU band is multiplied by
+# (0.299, 0.636, 0.973).
+MOE_HFU_FACTOR = (0.299, 0.636, 0.973)
 COMPUTE_FRAMEWORKS = ("megatron", "torchtitan", "torchtune", "maxtext", "hf", "unsloth")
 
 
@@ -185,6 +185,17 @@ def tokens_per_second(fpt: FlopsPerToken, peak_tflops: float, hfu: float, fp8_sp
     quantise the Linear layers; FlashAttention stays in BF16)."""
     rate = hfu * peak_tflops * 1e12
     return 1 / (fpt.hardware_dense / (rate * fp8_speedup) + fpt.hardware_attention / rate)
+
+
+def pipeline_bubble(stages: int, microbatches: int, virtual_stages: int = 1) -> float:
+    """Fraction of a training step a pipeline-parallel rank idles in the fill and drain bubble. 1F1B (and GPipe):
+    (p - 1) / (m + p - 1) for p stages and m microbatches; the interleaved schedule with v model chunks per rank
+    divides the bubble by v: (p - 1) / (v·m + p - 1) (Narayanan et al. 2021, arXiv 2104.04473, §2.2: bubble time
+    (p - 1)/m, and (1/v)·(p - 1)/m interleaved, of the ideal time)."""
+    for name, v in (("pipeline_parallel", stages), ("microbatches", microbatches), ("virtual_stages", virtual_stages)):
+        if v < 1:
+            raise InvalidInput(f"{name} must be >= 1, got {v}", field=name)
+    return (stages - 1) / (virtual_stages * microbatches + stages - 1)
 
 
 def gpu_hours(flops: float, peak_tflops: float, mfu: float) -> float:

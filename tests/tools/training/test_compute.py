@@ -103,9 +103,9 @@ def test_days_and_cost():
 def test_fp8_semantics():
     base = {"model": "llama-3.1-70b", "training_tokens": 1e12, "gpu": "h100", "context_tokens": 8192}
     bf16, fp8 = _run(**base), _run(**base, precision="fp8")
-    # FP8 never doubles throughput: the generic speed-up (1.526, calibrated) applies to the Linear layers only.
+    # FP8 never doubles throughput: the generic speed-up (1.616, calibrated) applies to the Linear layers only.
     ratio = fp8["tokens_per_second_per_gpu"]["mid"] / bf16["tokens_per_second_per_gpu"]["mid"]
-    assert 1 < ratio < 1.526
+    assert 1 < ratio < 1.616
     # MFU stays against the BF16 peak; against the FP8 peak (1979) it is half as large.
     assert fp8["mfu_vs_fp8_peak"] == pytest.approx(fp8["mfu"] * 989 / 1979, abs=1e-4)
     # A given MFU describes the run: no speed-up on top.
@@ -128,13 +128,32 @@ def test_efficiency_by_framework():
 
 
 def test_moe_efficiency_factor():
-    # MoE: the generic HFU (0.404) is scaled by the MoE factor (0.608), both from calibration cases.
+    # MoE: the generic HFU (0.404) is scaled by the MoE factor (0.636), both from calibration cases.
     out = _run(model="deepseek-v3", gpu="h100", training_tokens=1e12)
     hfu = out["tokens_per_second_per_gpu"]["mid"] * out["flops_per_token"]["hardware"] / 989e12
-    assert hfu == pytest.approx(0.404 * 0.608, rel=2e-3)
+    assert hfu == pytest.approx(0.404 * 0.636, rel=2e-3)
     assert any("MoE" in a for a in out["assumptions"])
 
 
 def test_published_gpu_hours_scope_is_stated():
     out = _run(model="llama-3.1-405b", training_tokens=15.6e12)
     assert "pre-training" in out["gpu_hours_cover"] and "2,664K" in out["gpu_hours_cover"]
+
+
+def test_pipeline_bubble_by_hand():
+    # Narayanan et al. 2021 (arXiv 2104.04473) §2.2: with p stages and m microbatches a 1F1B step idles (p - 1)
+    # microbatch slots out of m + p - 1; v model chunks per rank (interleaved) shrink the bubble v-fold.
+    from modelmath.tools.training.compute import pipeline_bubble
+
+    assert pipeline_bubble(1, 1) == 0
+    assert pipeline_bubble(8, 8) == pytest.approx(7 / 15)      # torchtitan default: one microbatch per stage
+    assert pipeline_bubble(4, 8) == pytest.approx(3 / 11)
+    assert pipeline_bubble(8, 16, 2) == pytest.approx(7 / 39)  # interleaved, 2 chunks per rank
+    assert pipeline_bubble(8, 64, 5) == pytest.approx(7 / 327)
+    base = {"model": "llama-3.1-70b", "gpu": "h100", "training_tokens": 1e12, "framework": "megatron"}
+    flat = _run(**base)["tokens_per_second_per_gpu"]["mid"]
+    piped = _run(**base, pipeline_parallel=4, microbatches=8)
+    assert piped["pipeline"] == {"stages": 4, "microbatches": 8, "virtual_stages": 1, "bubble_fraction": 0.2727}
+    assert piped["tokens_per_second_per_gpu"]["mid"] == pytest.approx(flat * 8 / 11, rel=1e-3)
+    # A measured MFU already includes the run's bubble: nothing is taken off.
+    assert (_run(**base, mfu=0.4, pipeline_parallel=4)["gpu_hours"] == _run(**base, mfu=0.4)["gpu_hours"])
