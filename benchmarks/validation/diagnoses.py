@@ -118,12 +118,13 @@ def render(records: list[dict]) -> list[str]:
     for r in sorted(trt, key=lambda r: (r["inputs"]["weight_dtype"], r["id"])):
         out.append(f"| {r['id']} | {r['inputs']['weight_dtype']} | {r['inputs']['gpu']} | "
                    f"{_gemm_fraction(r):.0%} |")
+    trt_gemm = engines.lookup("trt-llm").raw["gemm_efficiency"]["mid"]
     out += ["", "Confirmed: dense FP8 models on Hopper turn 14-53% of the FP8 peak into GEMM work at saturation "
-            "(attention, KV reads and overheads take the rest; the fit puts TensorRT-LLM's GEMMs at 0.67 x the "
-            "measured FP8 matmul ceiling of 0.709). Dense NVFP4 on B200 reaches only 15-25% of the FP4 peak, "
-            "about 2.5x an H200's FP8 rate, not the datasheet's 4.5x; MoE models far less. We over-predict every "
-            "dense B200 NVFP4 case (27-65%): with no FP4 matmul measurement the FP4 ceiling is assumed equal to "
-            "FP8's, and no calibration case was a dense FP4 model.", ""]
+            f"(attention, KV reads and overheads take the rest; the fit puts TensorRT-LLM's GEMMs at {trt_gemm:.2f} "
+            "x the measured FP8 matmul ceiling of 0.709). Dense NVFP4 on B200 reaches only 15-25% of the FP4 peak, "
+            "about 2.5x an H200's FP8 rate, not the datasheet's 4.5x; MoE models far less. We over-predict the "
+            "dense B200 NVFP4 cases (table above): with no FP4 matmul measurement the FP4 ceiling is assumed equal "
+            "to FP8's, and no calibration case was a dense FP4 model.", ""]
     pairs = [("vllm-gptoss20b-h100-itl-intercept", "vllm-llama31-8b-h100-bf16-itl-intercept"),
              ("vllm-gptoss20b-b200-bf16kv-itl-intercept", "vllm-llama31-8b-b200-bf16-itl-intercept")]
     out += ["**5. MoE at batch 1 pays per MoE layer; B200 exposes fixed costs.** vLLM, intercepts of the ITL "
