@@ -1,5 +1,5 @@
 """Speed: published measurements pinned inside our low-high band (the claim the band makes), each with its source,
-for every calibrated engine; and the pieces checked by hand. The full set of 136 cases, misses included, is
+for every calibrated engine; and the pieces checked by hand. The full validation set, misses included, is
 benchmarks/validation/RESULTS.md (tests/benchmarks/test_validation.py keeps it current)."""
 
 import pytest
