@@ -28,6 +28,7 @@ _LAZY_COMMANDS = {
     "mcp": "mcp.server:mcp_cmd",
     "prices": "cli.prices:prices_cmd",
     "tokens": "cli.prices:tokens_cmd",
+    "web": "web.cli:web_cmd",
 }
 _LAZY_EXTRAS = {  # --prices FILE and $ rendering on the derived cost commands
     "cost": "cli.prices:PRICED_EXTRAS",

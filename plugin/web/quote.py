@@ -1,0 +1,326 @@
+"""The quote page's output, from one `api_cost` result: an HTML summary (tables, a bar chart when models are
+compared), and the same quote as plain text and Markdown for a customer, and as CSV.
+
+Everything here reads the tool's result; no price is computed here. Money is shown to the cent from $1 up
+and with up to six decimals below (the tool's own display rule); the CSV keeps the exact values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from modelmath.tools.pricing.tools import format_usd
+
+from .forms import h
+
+URL = re.compile(r"https?://[^\s;,()<>\"']+")
+
+
+@dataclass(frozen=True)
+class Quote:
+    html: str
+    text: str
+    markdown: str
+    csv: str
+
+
+def money(value: float | int | None) -> str:
+    return "—" if value is None else format_usd(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
+
+
+def count(n: float | int | None) -> str:
+    if n is None:
+        return ""
+    return f"{n:,}" if isinstance(n, int) or float(n).is_integer() else f"{n:,.2f}"
+
+
+def _name(model_id: str) -> str:
+    from modelmath.tools.pricing.prices import active_catalog
+
+    entry = active_catalog().find(model_id)
+    return entry.name if entry else model_id
+
+
+@dataclass(frozen=True)
+class _Period:
+    key: str  # usd_per_request | usd_per_day | usd_per_month
+    title: str
+    short: str  # "a month"
+
+
+def _periods(r: dict) -> list[_Period]:
+    out = [_Period("usd_per_request", "Per request", "a request")]
+    if r.get("usd_per_month") is not None:
+        out += [_Period("usd_per_day", "Per day", "a day"),
+                _Period("usd_per_month", f"Per month ({count(r['days_per_month'])} days)", "a month")]
+    return out
+
+
+def _biggest(r: dict) -> _Period:
+    return _periods(r)[-1]
+
+
+# The tool's line-item names in plainer words (anything else is shown as the tool names it).
+ITEM_WORDS = {"input (uncached)": "Input", "cache read": "Input read from the prompt cache",
+              "cache write, 5-minute TTL": "Input written to the prompt cache (kept 5 minutes)",
+              "cache write, 1-hour TTL": "Input written to the prompt cache (kept 1 hour)", "output": "Output"}
+
+
+def _item_line(row: dict) -> str:
+    label = ITEM_WORDS.get(row["item"]) or row["item"][:1].upper() + row["item"][1:]
+    if row.get("tokens") is not None and row.get("usd_per_mtok") is not None:
+        return f"{label}: {count(row['tokens'])} tokens at {money(row['usd_per_mtok'])} per million tokens"
+    extra = ", ".join(f"{k.replace('_', ' ')} {count(v) if isinstance(v, int | float) else v}" for k, v in row.items()
+                      if k not in ("item",) and not k.startswith("usd_per_") and v is not None)
+    return f"{label}: {extra}" if extra else label
+
+
+def workload(r: dict) -> str:
+    t = r["tokens_per_request"]
+    s = f"{count(t['input_tokens'])} input tokens and {count(t['output_tokens'])} output tokens per request"
+    if r.get("requests_per_day") is not None:
+        s += f", {count(r['requests_per_day'])} requests a day ({count(r['requests_per_month'])} a month)"
+    return s
+
+
+def plain_assumptions(r: dict) -> list[str]:
+    """The quote's basis in everyday words, from the result's structured fields."""
+    t, p = r["tokens_per_request"], r["price_list"]
+    out = []
+    if r.get("usd_per_month") is not None:
+        out.append(f"{count(r['requests_per_day'])} requests a day, and a month of {count(r['days_per_month'])} days.")
+    else:
+        out.append("No number of requests was given, so this is the cost of one request.")
+    cached = t["cache_read_tokens"] + t["cache_write_tokens"]
+    if cached:
+        ttl = {"5m": "5 minutes", "1h": "1 hour"}.get(t["cache_ttl"], t["cache_ttl"])
+        out.append(f"Of the {count(t['input_tokens'])} input tokens in each request, {count(t['cache_read_tokens'])} "
+                   f"are read from the prompt cache and {count(t['cache_write_tokens'])} are written to it (kept "
+                   f"{ttl}); the other {count(t['uncached_input_tokens'])} are charged at the normal input price.")
+    else:
+        out.append(f"All {count(t['input_tokens'])} input tokens of each request are charged at the normal input "
+                   "price (no prompt caching).")
+    if p.get("tier") == "long context":
+        out.append("The prompt is long enough that the whole request is charged at the model's long-context prices.")
+    if p.get("batch_discount") is not None:
+        pct = (Decimal(repr(p["batch_discount"])) * 100).normalize()
+        out.append(f"Sent through the Batch API: {pct:f}% off every token price.")
+    out.append(f"Anthropic's list prices for {r['name']} as of {p['as_of']}; negotiated discounts, credits and "
+               "taxes are not included.")
+    out.append("The quote is only as good as the token counts entered: the API reports the real counts with every "
+               "response.")
+    return out
+
+
+def _source_links(source: str) -> str:
+    """The source text with its URLs as links (everything escaped)."""
+    out, last = [], 0
+    for m in URL.finditer(source):
+        out.append(h(source[last:m.start()]))
+        out.append(f'<a href="{h(m.group())}" rel="noopener noreferrer">{h(m.group())}</a>')
+        last = m.end()
+    out.append(h(source[last:]))
+    return "".join(out)
+
+
+def main_source_url(source: str) -> str | None:
+    urls = URL.findall(source)
+    anthropic = [u for u in urls if re.match(r"https://(platform\.claude\.com|docs\.anthropic\.com|www\.anthropic"
+                                             r"\.com|claude\.com)/", u)]
+    return (anthropic or urls or [None])[0]
+
+
+def _plain_field(path: str) -> str:
+    """'prices_usd_per_mtok.cache_read' → 'cache read price' (the catalog's names for unconfirmed figures)."""
+    long = path.startswith("long_context.")
+    name = path.rsplit(".", 1)[-1]
+    if ".prices_usd_per_mtok." in f".{path}":
+        name = {"cache_write_5m": "cache write (5 minutes)", "cache_write_1h": "cache write (1 hour)"}.get(
+            name, name.replace("_", " ")) + " price"
+    else:
+        name = name.replace("_", " ")
+    return f"long-context {name}" if long else name
+
+
+def _list_prices(p: dict) -> str:
+    names = {"input": "input", "output": "output", "cache_write_5m": "cache write (5 minutes)",
+             "cache_write_1h": "cache write (1 hour)", "cache_read": "cache read"}
+    parts = [f"{label} {money(p['list_prices'][f'{k}_usd_per_mtok'])}" for k, label in names.items()
+             if p.get("list_prices", {}).get(f"{k}_usd_per_mtok") is not None]
+    return ", ".join(parts) + " per million tokens"
+
+
+# -- HTML ----------------------------------------------------------------------------------------------
+
+def _costs_table(r: dict) -> str:
+    periods = _periods(r)
+    head = "".join(f'<th scope="col" class="num">{h(p.title)}</th>' for p in periods)
+    rows = []
+    for row in r["breakdown"]:
+        cells = "".join(f'<td class="num">{money(row.get(p.key))}</td>' for p in periods)
+        rows.append(f'<tr><th scope="row">{h(_item_line(row))}</th>{cells}</tr>')
+    total = "".join(f'<td class="num"><strong>{money(r.get(p.key))}</strong></td>' for p in periods)
+    return (f'<table class="costs" id="quote-table"><caption>What {h(r["name"])} costs for this workload</caption>'
+            f'<thead><tr><th scope="col">Item</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+            f'<tfoot><tr><th scope="row">Total</th>{total}</tr></tfoot></table>')
+
+
+def _chart(r: dict, rows: list[dict]) -> str:
+    """Horizontal bars, one per model, of the largest period's cost; the table beside it has the numbers."""
+    period = _biggest(r)
+    priced = [(_name(row["model"]), row[period.key]) for row in rows if row.get(period.key) is not None]
+    if len(priced) < 2:
+        return ""
+    top = max(v for _, v in priced) or 1
+    label_w, bar_w, bar_h, gap = 190, 300, 26, 12
+    height = len(priced) * (bar_h + gap) + gap
+    bars = []
+    for i, (name, value) in enumerate(priced):
+        y = gap + i * (bar_h + gap)
+        w = max(2, round(bar_w * value / top))
+        cls = "bar first" if i == 0 else "bar"
+        bars.append(f'<text x="{label_w - 8}" y="{y + bar_h * 0.68:.0f}" text-anchor="end">{h(name)}</text>'
+                    f'<rect class="{cls}" x="{label_w}" y="{y}" width="{w}" height="{bar_h}" rx="3"></rect>'
+                    f'<text x="{label_w + w + 6}" y="{y + bar_h * 0.68:.0f}">{h(money(value))}</text>')
+    desc = "; ".join(f"{name}: {money(v)}" for name, v in priced)
+    width = label_w + bar_w + 110
+    return (f'<figure class="chart"><figcaption>Cost {h(period.short)} by model</figcaption>'
+            f'<svg class="chart" id="quote-chart" role="img" aria-labelledby="chart-title chart-desc" '
+            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
+            f'<title id="chart-title">Cost {h(period.short)} by model</title><desc id="chart-desc">{h(desc)}</desc>'
+            f'{"".join(bars)}</svg></figure>')
+
+
+def _in_out(text: object) -> str:
+    """'2/10' → '$2.00 / $10.00'; anything else as given."""
+    try:
+        return " / ".join(money(Decimal(x)) for x in str(text).split("/"))
+    except ArithmeticError:  # decimal.InvalidOperation
+        return str(text)
+
+
+def _compare_html(r: dict) -> str:
+    rows = r.get("comparison") or []
+    if len(rows) < 2:
+        return ""
+    periods = _periods(r)
+    names = [_name(row["model"]) for row in rows]
+    head = "".join(f'<th scope="col" class="num">{h(n)}</th>' for n in names)
+
+    def line(title: str, cells: list[str]) -> str:
+        return f'<tr><th scope="row">{h(title)}</th>{"".join(f"<td class=num>{c}</td>" for c in cells)}</tr>'
+
+    body = [line("Status", [h(row["status"]) for row in rows]),
+            line("Price per million tokens (input / output)",
+                 [h(_in_out(row.get("usd_per_mtok_in_out"))) for row in rows])]
+    body += [line(p.title, [money(row.get(p.key)) if "note" not in row else h(row["note"]) for row in rows])
+             for p in periods]
+    ratios = [f"{row['ratio_vs_first']:g} ×" if row.get("ratio_vs_first") is not None else "—" for row in rows]
+    body.append(line(f"Compared with {names[0]}", ratios))
+    return (f'<h3>Side by side</h3><table class="compare-table" id="compare-table"><caption>The same workload on '
+            f'{len(rows)} models</caption><thead><tr><th scope="col"></th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>{_chart(r, rows)}')
+
+
+def _html(r: dict, assumptions: list[str]) -> str:
+    p = r["price_list"]
+    big = _biggest(r)
+    headline = (f'<p class="headline" id="quote-headline"><strong>{money(r.get(big.key))} {h(big.short)}</strong> '
+                f'for {h(workload(r))}.</p>')
+    warnings = ""
+    if r.get("warnings"):
+        items = "".join(f"<li>{h(w)}</li>" for w in r["warnings"])
+        warnings = f'<div class="warnings" role="note"><h3>Please note</h3><ul>{items}</ul></div>'
+    tool_notes = "".join(f"<li>{h(a)}</li>" for a in r.get("assumptions", []))
+    unconfirmed = "" if p.get("verified", True) else (
+        " Not yet confirmed on Anthropic's own pages: "
+        + (h(", ".join(_plain_field(f) for f in p["unverified"])) if p.get("unverified") else "some figures") + ".")
+    prices = (f'<h3>Price list used</h3><p id="quote-prices">Anthropic list prices for <strong>{h(r["name"])}</strong> '
+              f'({h(r["status"])}) as of <strong>{h(p["as_of"])}</strong>: {h(_list_prices(p))}.{unconfirmed}</p>'
+              f'<p class="source">Source: {_source_links(p["source"])}</p>')
+    plain = "".join(f"<li>{h(a)}</li>" for a in assumptions)
+    return (f'<h2 id="quote-title">{h(r["name"])}</h2>{headline}{warnings}{_costs_table(r)}{_compare_html(r)}'
+            f'{prices}<h3>What this quote assumes</h3><ul id="quote-assumptions">{plain}</ul>'
+            f'<details><summary>Calculation notes</summary><ul>{tool_notes}</ul></details>')
+
+
+# -- text, Markdown, CSV -------------------------------------------------------------------------------
+
+def _compared(r: dict) -> list[str]:
+    rows = (r.get("comparison") or [])[1:]
+    big = _biggest(r)
+    out = []
+    for row in rows:
+        if "note" in row:
+            out.append(f"{_name(row['model'])}: not priced ({row['note']})")
+        else:
+            out.append(f"{_name(row['model'])}: {money(row.get(big.key))} {big.short} "
+                       f"({row['ratio_vs_first']:g} × the cost on {r['name']})")
+    return out
+
+
+def _text(r: dict, assumptions: list[str], markdown: bool) -> str:
+    p = r["price_list"]
+    b = (lambda s: f"**{s}**") if markdown else (lambda s: s)
+    lines = [f"## Claude API cost estimate: {r['name']}" if markdown else f"Claude API cost estimate: {r['name']}", "",
+             f"Workload: {workload(r)}.", ""]
+    periods = _periods(r)
+    if markdown:
+        lines += ["| | " + " | ".join(p_.title for p_ in periods) + " |", "|---|" + "---:|" * len(periods)]
+        lines += [f"| {_item_line(row)} | " + " | ".join(money(row.get(p_.key)) for p_ in periods) + " |"
+                  for row in r["breakdown"]]
+        lines.append("| **Total** | " + " | ".join(b(money(r.get(p_.key))) for p_ in periods) + " |")
+    else:
+        width = max(len(p_.title) for p_ in periods) + 1
+        lines += [f"  {(p_.title + ':').ljust(width)} {money(r.get(p_.key))}" for p_ in periods]
+        lines += ["", "How it adds up, per request:"]
+        lines += [f"  - {_item_line(row)} = {money(row['usd_per_request'])}" for row in r["breakdown"]]
+    compared = _compared(r)
+    if compared:
+        lines += ["", "The same workload on other models:"] + [f"- {c}" if markdown else f"  - {c}" for c in compared]
+    if r.get("warnings"):
+        lines += ["", b("Please note:")] + [f"- {w}" if markdown else f"  - {w}" for w in r["warnings"]]
+    url = main_source_url(p["source"])
+    lines += ["", f"Prices: Anthropic list prices for {r['name']} as of {p['as_of']}"
+              + (f" ({url})" if url else "") + ".", "", "This estimate assumes:"]
+    lines += [f"- {a}" if markdown else f"  - {a}" for a in assumptions]
+    return "\n".join(lines) + "\n"
+
+
+def _csv_cell(v: object) -> object:
+    # A text cell starting with = + - @ is run as a formula by spreadsheets (CSV injection): quote it.
+    return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
+
+
+def _csv(r: dict) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["model", "model_name", "item", "tokens_per_request", "usd_per_million_tokens", "usd_per_request",
+                "usd_per_day", "usd_per_month", "prices_as_of"])
+    as_of = r["price_list"]["as_of"]
+
+    def cell(v):
+        return "" if v is None else _csv_cell(v)
+
+    for row in r["breakdown"]:
+        w.writerow([cell(x) for x in (r["model"], r["name"], row["item"], row.get("tokens"), row.get("usd_per_mtok"),
+                                      row.get("usd_per_request"), row.get("usd_per_day"), row.get("usd_per_month"),
+                                      as_of)])
+    w.writerow([cell(x) for x in (r["model"], r["name"], "total", None, None, r["usd_per_request"],
+                                  r.get("usd_per_day"), r.get("usd_per_month"), as_of)])
+    for row in (r.get("comparison") or [])[1:]:
+        w.writerow([cell(x) for x in (row["model"], _name(row["model"]), "total (compared)", None, None,
+                                      row.get("usd_per_request"), row.get("usd_per_day"), row.get("usd_per_month"),
+                                      None)])
+    return out.getvalue()
+
+
+def render(result: dict) -> Quote:
+    """Everything the quote page shows for one successful api_cost result."""
+    assumptions = plain_assumptions(result)
+    return Quote(html=_html(result, assumptions), text=_text(result, assumptions, markdown=False),
+                 markdown=_text(result, assumptions, markdown=True), csv=_csv(result))
