@@ -97,7 +97,8 @@ you type; nothing is sent anywhere but this computer.</p>
 <button type="submit">Update the quote</button>
 </form>
 <div class="quote-side">
-<section id="quote-result" aria-live="polite" aria-label="Quote">{result_html}</section>
+<section id="quote-result" aria-label="Quote">{result_html}</section>
+<p id="quote-live" class="visually-hidden" aria-live="polite"></p>
 <section id="share" aria-labelledby="share-title">
 <h2 id="share-title">Send it to the customer</h2>
 <div class="buttons"><button type="button" id="copy-text">Copy as plain text</button>
@@ -128,6 +129,9 @@ this page never sees it.</p><ol><li>Get a key from the Claude Console (its API k
 <p>The <a href="/">Quote</a> and <a href="/calculators">Calculators</a> pages work without a key.</p></div>"""
 
 
+EXAMPLE_QUESTION = "e.g. What would 10,000 claims a day cost on Haiku 4.5, about 1,500 tokens in and 300 out?"
+
+
 def chat_page(*, has_key: bool, model: str, version: str) -> str:
     disabled = "" if has_key else " disabled"
     note = "" if has_key else NO_KEY_HTML
@@ -138,8 +142,7 @@ with the calculators; open "How we computed this" under an answer to see each ca
 <div id="conversation" aria-live="polite" data-titles="{h(jsonsafe.dumps(labels.TOOL_TITLES))}"></div>
 <form id="ask-form" class="ask"><fieldset{disabled}><legend class="visually-hidden">Ask a question</legend>
 <label for="question">Your question</label>
-<textarea id="question" name="question" rows="3" placeholder="e.g. What would 10,000 claims a day cost on Haiku 4.5,
-about 1,500 tokens in and 300 out?"></textarea>
+<textarea id="question" name="question" rows="3" placeholder="{h(EXAMPLE_QUESTION)}"></textarea>
 <div class="buttons"><button type="submit" id="ask-button">Ask</button>
 <button type="button" id="stop-button" hidden>Stop</button>
 <button type="button" id="new-conversation">New conversation</button></div>

@@ -7,6 +7,7 @@
   const result = document.getElementById("quote-result");
   const status = document.getElementById("copy-status");
   const preview = document.getElementById("customer-text");
+  const live = document.getElementById("quote-live");
   let latest = null, timer = null, seq = 0;
 
   function queryFrom(input) {
@@ -47,6 +48,8 @@
     }
     latest = reply.data;
     result.innerHTML = latest.html;
+    // One short sentence for screen readers, not the whole table on every keystroke.
+    live.textContent = "Quote updated: " + document.getElementById("quote-headline").textContent;
     preview.value = latest.text;
   }
 
