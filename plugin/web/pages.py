@@ -39,10 +39,11 @@ list it used · <a href="/api/tools">JSON API</a></footer>
 def claude_choices() -> list[Choice]:
     from modelmath.tools.pricing.prices import active_catalog
 
-    entries = active_catalog().entries
+    catalog = active_catalog()
+    status = {e.id: catalog.lifecycle(e).status for e in catalog.entries}  # today's status, from the dates
     order = list(STATUS_GROUPS)
-    ranked = sorted(entries, key=lambda e: order.index(e.status) if e.status in order else len(order))
-    return [Choice(e.id, e.name, STATUS_GROUPS.get(e.status, e.status)) for e in ranked]
+    ranked = sorted(catalog.entries, key=lambda e: order.index(status[e.id]) if status[e.id] in order else len(order))
+    return [Choice(e.id, e.name, STATUS_GROUPS.get(status[e.id], status[e.id])) for e in ranked]
 
 
 def _datalists() -> str:

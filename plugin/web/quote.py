@@ -35,7 +35,9 @@ def money(value: float | int | None) -> str:
 def count(n: float | int | None) -> str:
     if n is None:
         return ""
-    return f"{n:,}" if isinstance(n, int) or float(n).is_integer() else f"{n:,.2f}"
+    if isinstance(n, int) or float(n).is_integer():
+        return f"{int(n):,}"
+    return f"{n:,.2f}".rstrip("0").rstrip(".")
 
 
 def _name(model_id: str) -> str:
@@ -74,6 +76,11 @@ def _item_line(row: dict) -> str:
     label = ITEM_WORDS.get(row["item"]) or row["item"][:1].upper() + row["item"][1:]
     if row.get("tokens") is not None and row.get("usd_per_mtok") is not None:
         return f"{label}: {count(row['tokens'])} tokens at {money(row['usd_per_mtok'])} per million tokens"
+    if row.get("quantity") is not None and row.get("unit"):  # server tools: searches, container-hours
+        unit = row["unit"]
+        units = unit if row["quantity"] == 1 else unit + ("es" if unit.endswith(("s", "sh", "ch", "x")) else "s")
+        price = f", {money(row['usd_per_unit'])} per {unit}" if row.get("usd_per_unit") is not None else ""
+        return f"{label}: {count(row['quantity'])} {units} per request{price}"
     extra = ", ".join(f"{k.replace('_', ' ')} {count(v) if isinstance(v, int | float) else v}" for k, v in row.items()
                       if k not in ("item",) and not k.startswith("usd_per_") and v is not None)
     return f"{label}: {extra}" if extra else label
@@ -102,18 +109,38 @@ def plain_assumptions(r: dict) -> list[str]:
                    f"are read from the prompt cache and {count(t['cache_write_tokens'])} are written to it (kept "
                    f"{ttl}); the other {count(t['uncached_input_tokens'])} are charged at the normal input price.")
     else:
-        out.append(f"All {count(t['input_tokens'])} input tokens of each request are charged at the normal input "
-                   "price (no prompt caching).")
+        out.append(f"All {count(t['uncached_input_tokens'])} input tokens of each request are charged at the normal "
+                   "input price (no prompt caching).")
+    if t.get("tool_use_system_prompt_tokens"):
+        out.append(f"The request defines tools, so it also carries Anthropic's tool-use system prompt: "
+                   f"{count(t['tool_use_system_prompt_tokens'])} more input tokens, counted above.")
+    modifiers = p.get("modifiers") or {}
+    if modifiers.get("inference_geo_us_multiplier") is not None:
+        pct = (Decimal(repr(modifiers["inference_geo_us_multiplier"])) - 1) * 100
+        out.append(f"Processed in the United States only: every token price is {pct.normalize():f}% higher.")
+    if modifiers.get("fast_mode"):
+        out.append("Fast mode: faster output, at the model's fast-mode prices.")
     if p.get("tier") == "long context":
         out.append("The prompt is long enough that the whole request is charged at the model's long-context prices.")
     if p.get("batch_discount") is not None:
         pct = (Decimal(repr(p["batch_discount"])) * 100).normalize()
         out.append(f"Sent through the Batch API: {pct:f}% off every token price.")
-    out.append(f"Anthropic's list prices for {r['name']} as of {p['as_of']}; negotiated discounts, credits and "
+    out.append(f"Anthropic's list prices for {r['name']} {prices_date(r)}; negotiated discounts, credits and "
                "taxes are not included.")
+    tokenizers = {row.get("tokenizer") for row in r.get("comparison") or [] if row.get("tokenizer")}
+    if len(tokenizers) > 1:
+        out.append("The compared models do not count text the same way: Claude 4.7 and later count the same text as "
+                   "about 30% more tokens, so for the same text they cost about 30% more than shown here.")
     out.append("The quote is only as good as the token counts entered: the API reports the real counts with every "
                "response.")
     return out
+
+
+def prices_date(r: dict) -> str:
+    """'in force on DATE' (the date the quote prices for), or the price list's date on older results."""
+    p = r["price_list"]
+    on = p.get("prices_on") or r.get("as_of")
+    return f"in force on {on}" if on else f"as of {p['as_of']}"
 
 
 def _source_links(source: str) -> str:
@@ -132,18 +159,6 @@ def main_source_url(source: str) -> str | None:
     anthropic = [u for u in urls if re.match(r"https://(platform\.claude\.com|docs\.anthropic\.com|www\.anthropic"
                                              r"\.com|claude\.com)/", u)]
     return (anthropic or urls or [None])[0]
-
-
-def _plain_field(path: str) -> str:
-    """'prices_usd_per_mtok.cache_read' → 'cache read price' (the catalog's names for unconfirmed figures)."""
-    long = path.startswith("long_context.")
-    name = path.rsplit(".", 1)[-1]
-    if ".prices_usd_per_mtok." in f".{path}":
-        name = {"cache_write_5m": "cache write (5 minutes)", "cache_write_1h": "cache write (1 hour)"}.get(
-            name, name.replace("_", " ")) + " price"
-    else:
-        name = name.replace("_", " ")
-    return f"long-context {name}" if long else name
 
 
 def _list_prices(p: dict) -> str:
@@ -217,13 +232,17 @@ def _compare_html(r: dict) -> str:
     body = [line("Status", [h(row["status"]) for row in rows]),
             line("Price per million tokens (input / output)",
                  [h(_in_out(row.get("usd_per_mtok_in_out"))) for row in rows])]
-    body += [line(p.title, [money(row.get(p.key)) if "note" not in row else h(row["note"]) for row in rows])
-             for p in periods]
+    if len({row.get("tokenizer") for row in rows}) > 1:
+        body.append(line("Counts text with", [h(f"{row.get('tokenizer') or '?'} tokenizer") for row in rows]))
+    for i, p in enumerate(periods):  # a model that cannot be priced says why once, in the first row
+        body.append(line(p.title, [money(row.get(p.key)) if "note" not in row else
+                                   f'<span class="note">{h(row["note"])}</span>' if i == 0 else "—"
+                                   for row in rows]))
     ratios = [f"{row['ratio_vs_first']:g} ×" if row.get("ratio_vs_first") is not None else "—" for row in rows]
     body.append(line(f"Compared with {names[0]}", ratios))
-    return (f'<h3>Side by side</h3><table class="compare-table" id="compare-table"><caption>The same workload on '
-            f'{len(rows)} models</caption><thead><tr><th scope="col"></th>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>{_chart(r, rows)}')
+    return (f'<h3>Side by side</h3><div class="scroll"><table class="compare-table" id="compare-table"><caption>The '
+            f'same workload on {len(rows)} models</caption><thead><tr><th scope="col"></th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>{_chart(r, rows)}')
 
 
 def _html(r: dict, assumptions: list[str]) -> str:
@@ -236,12 +255,10 @@ def _html(r: dict, assumptions: list[str]) -> str:
         items = "".join(f"<li>{h(w)}</li>" for w in r["warnings"])
         warnings = f'<div class="warnings" role="note"><h3>Please note</h3><ul>{items}</ul></div>'
     tool_notes = "".join(f"<li>{h(a)}</li>" for a in r.get("assumptions", []))
-    unconfirmed = "" if p.get("verified", True) else (
-        " Not yet confirmed on Anthropic's own pages: "
-        + (h(", ".join(_plain_field(f) for f in p["unverified"])) if p.get("unverified") else "some figures") + ".")
+    checked = f" (price list checked {h(p['as_of'])})" if p.get("prices_on") and p["prices_on"] != p["as_of"] else ""
     prices = (f'<h3>Price list used</h3><p id="quote-prices">Anthropic list prices for <strong>{h(r["name"])}</strong> '
-              f'({h(r["status"])}) as of <strong>{h(p["as_of"])}</strong>: {h(_list_prices(p))}.{unconfirmed}</p>'
-              f'<p class="source">Source: {_source_links(p["source"])}</p>')
+              f'({h(r["status"])}) <strong>{h(prices_date(r))}</strong>{checked}: {h(_list_prices(p))}.'
+              f'</p><p class="source">Source: {_source_links(p["source"])}</p>')
     plain = "".join(f"<li>{h(a)}</li>" for a in assumptions)
     return (f'<h2 id="quote-title">{h(r["name"])}</h2>{headline}{warnings}{_costs_table(r)}{_compare_html(r)}'
             f'{prices}<h3>What this quote assumes</h3><ul id="quote-assumptions">{plain}</ul>'
@@ -285,7 +302,7 @@ def _text(r: dict, assumptions: list[str], markdown: bool) -> str:
     if r.get("warnings"):
         lines += ["", b("Please note:")] + [f"- {w}" if markdown else f"  - {w}" for w in r["warnings"]]
     url = main_source_url(p["source"])
-    lines += ["", f"Prices: Anthropic list prices for {r['name']} as of {p['as_of']}"
+    lines += ["", f"Prices: Anthropic list prices for {r['name']} {prices_date(r)}"
               + (f" ({url})" if url else "") + ".", "", "This estimate assumes:"]
     lines += [f"- {a}" if markdown else f"  - {a}" for a in assumptions]
     return "\n".join(lines) + "\n"

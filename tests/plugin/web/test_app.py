@@ -1,10 +1,9 @@
 """`modelmath web` over HTTP (Starlette's TestClient): the JSON API, the quote's numbers and renderings, the
 chat's event stream against the stand-in Messages API, and the safety rules.
 
-Prices, each from Anthropic's pages as the catalog cites them (tools/data/claude_prices.json `source`):
-  Claude Sonnet 5.5  $2 input / $10 output per million tokens  (platform.claude.com/docs/.../models/sonnet-5-5/overview)
-  Claude Haiku 4.5   $1 / $5                                    (platform.claude.com/docs/en/about-claude/pricing)
-  Claude Opus 4.6    $5 / $25                                   (platform.claude.com/docs/en/models/opus-4-6/overview)
+Prices, from Anthropic's pricing page (https://platform.claude.com/docs/en/about-claude/pricing), per million
+input / output tokens: Claude Sonnet 5.5 $2 / $10, Claude Haiku 4.5 $1 / $5, Claude Opus 4.6 $5 / $25; web
+search $10 per 1,000 searches.
 Hand derivation for 1,500 input + 300 output tokens, 10,000 requests a day, 30-day month:
   Sonnet 5.5: 1,500 x $2/1M = $0.003 + 300 x $10/1M = $0.003 → $0.006 a request, $60.00 a day, $1,800.00 a month
   Haiku 4.5:  1,500 x $1/1M = $0.0015 + 300 x $5/1M = $0.0015 → $0.003, $30.00, $900.00
@@ -70,6 +69,16 @@ def test_quote_sonnet_5_5_per_request_day_month(client):
     total_row = next(row for row in rows if row["item"] == "total")
     assert (total_row["usd_per_request"], total_row["usd_per_day"], total_row["usd_per_month"]) == \
         ("0.006", "60.0", "1800.0")
+
+
+def test_quote_itemises_server_tools(client):
+    r = client.post("/api/quote", json=WORKLOAD | {"web_searches": 2})
+    assert r.status_code == 200
+    table = r.json()["html"].split('id="quote-table"')[1].split("</table>")[0]
+    # 2 searches x $10 / 1,000 = $0.02 a request, $200.00 a day, $6,000.00 a month; total $0.006 + $0.02 = $0.026.
+    row = table.split("Web search: 2 searches per request, $0.01 per search</th>")[1].split("</tr>")[0]
+    assert re.findall(r"\$[\d,.]+", row) == ["$0.02", "$200.00", "$6,000.00"]
+    assert re.findall(r"\$[\d,.]+", table.split("<tfoot>")[1]) == ["$0.026", "$260.00", "$7,800.00"]
 
 
 def test_quote_compares_four_models_with_a_bar_chart(client):

@@ -5,7 +5,7 @@ One server and one browser for the whole module. Skipped, with the reason, only 
 not installed (`.ci/run` installs both with apt-get).
 
 Expected prices: Claude Sonnet 5.5 $2 / $10 and Claude Haiku 4.5 $1 / $5 per million input / output tokens
-(Anthropic's model and pricing pages, as cited in tests/plugin/web/test_app.py), so for 1,500 input + 300
+(Anthropic's pricing page, as cited in tests/plugin/web/test_app.py), so for 1,500 input + 300
 output tokens at 10,000 requests a day: Sonnet 5.5 $0.006 a request, $60.00 a day, $1,800.00 a 30-day month;
 Haiku 4.5 $0.003, $30.00, $900.00.
 """
