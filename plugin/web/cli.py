@@ -4,6 +4,7 @@ dependencies). Loaded by the CLI only when this command runs; starlette and uvic
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import click
@@ -57,9 +58,16 @@ def page_url(host: str, port: int, token: str | None) -> str:
 @click.option("--open", "open_browser", is_flag=True, help="Open the quote page in the default browser.")
 @click.option("--model", default=None, help="Claude model for the Ask page (default: $MODELMATH_MODEL, else the "
               "current Sonnet).")
-def web_cmd(host: str, port: int, token: str | None, open_browser: bool, model: str | None) -> None:
+@click.option("--prices", "price_file", type=click.Path(dir_okay=False), default=None,
+              help="Your own prices (JSON, the catalog's schema) over the built-in list; also $MODELMATH_PRICES.")
+def web_cmd(host: str, port: int, token: str | None, open_browser: bool, model: str | None,
+            price_file: str | None) -> None:
     """Quote, chat and calculator pages in the browser, for support teams (no API key needed but for chat)."""
     loopback = check_binding(host, token)
+    from modelmath.plugin.cli.prices import use_price_file
+
+    if price_file or os.environ.get("MODELMATH_PRICES"):
+        use_price_file(price_file or os.environ["MODELMATH_PRICES"])  # a bad file: one line, exit 2, before serving
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     log.setLevel(logging.INFO)
     import uvicorn

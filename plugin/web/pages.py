@@ -92,7 +92,7 @@ you type; nothing is sent anywhere but this computer.</p>
 <form id="quote-form" class="tool-form" data-tool="api_cost" novalidate>
 {forms.controls(ctx, schema, primary)}
 {compare}
-<details id="more-options"{more_open}><summary>More options: caching, Batch API, monthly volume</summary>
+<details id="more-options"{more_open}><summary>More options: caching, Batch API, date, tools and more</summary>
 <div class="more">{forms.controls(ctx, schema, rest)}</div></details>
 <div class="form-error" id="api_cost-form-error" role="alert">{err}</div>
 <button type="submit">Update the quote</button>

@@ -125,8 +125,12 @@ def plain_assumptions(r: dict) -> list[str]:
     if p.get("batch_discount") is not None:
         pct = (Decimal(repr(p["batch_discount"])) * 100).normalize()
         out.append(f"Sent through the Batch API: {pct:f}% off every token price.")
-    out.append(f"Anthropic's list prices for {r['name']} {prices_date(r)}; negotiated discounts, credits and "
-               "taxes are not included.")
+    if p.get("price_file"):
+        out.append(f"Prices for {r['name']} from {p['source']}, as of {p['as_of']} (a price file, not Anthropic's "
+                   "list prices); taxes and credits are not included.")
+    else:
+        out.append(f"Anthropic's list prices for {r['name']} {prices_date(r)}; negotiated discounts, credits and "
+                   "taxes are not included.")
     tokenizers = {row.get("tokenizer") for row in r.get("comparison") or [] if row.get("tokenizer")}
     if len(tokenizers) > 1:
         out.append("The compared models do not count text the same way: Claude 4.7 and later count the same text as "
@@ -256,9 +260,14 @@ def _html(r: dict, assumptions: list[str]) -> str:
         warnings = f'<div class="warnings" role="note"><h3>Please note</h3><ul>{items}</ul></div>'
     tool_notes = "".join(f"<li>{h(a)}</li>" for a in r.get("assumptions", []))
     checked = f" (price list checked {h(p['as_of'])})" if p.get("prices_on") and p["prices_on"] != p["as_of"] else ""
-    prices = (f'<h3>Price list used</h3><p id="quote-prices">Anthropic list prices for <strong>{h(r["name"])}</strong> '
-              f'({h(r["status"])}) <strong>{h(prices_date(r))}</strong>{checked}: {h(_list_prices(p))}.'
-              f'</p><p class="source">Source: {_source_links(p["source"])}</p>')
+    if p.get("price_file"):
+        basis = (f'Prices for <strong>{h(r["name"])}</strong> ({h(r["status"])}) from the price file '
+                 f'<code>{h(p["price_file"])}</code>, as of <strong>{h(p["as_of"])}</strong>')
+    else:
+        basis = (f'Anthropic list prices for <strong>{h(r["name"])}</strong> ({h(r["status"])}) '
+                 f'<strong>{h(prices_date(r))}</strong>{checked}')
+    prices = (f'<h3>Price list used</h3><p id="quote-prices">{basis}: {h(_list_prices(p))}.</p>'
+              f'<p class="source">Source: {_source_links(p["source"])}</p>')
     plain = "".join(f"<li>{h(a)}</li>" for a in assumptions)
     return (f'<h2 id="quote-title">{h(r["name"])}</h2>{headline}{warnings}{_costs_table(r)}{_compare_html(r)}'
             f'{prices}<h3>What this quote assumes</h3><ul id="quote-assumptions">{plain}</ul>'
@@ -302,8 +311,11 @@ def _text(r: dict, assumptions: list[str], markdown: bool) -> str:
     if r.get("warnings"):
         lines += ["", b("Please note:")] + [f"- {w}" if markdown else f"  - {w}" for w in r["warnings"]]
     url = main_source_url(p["source"])
-    lines += ["", f"Prices: Anthropic list prices for {r['name']} {prices_date(r)}"
-              + (f" ({url})" if url else "") + ".", "", "This estimate assumes:"]
+    if p.get("price_file"):  # the customer sees the file's own source, not a path on this computer
+        lines += ["", f"Prices: {p['source']}, as of {p['as_of']}.", "", "This estimate assumes:"]
+    else:
+        lines += ["", f"Prices: Anthropic list prices for {r['name']} {prices_date(r)}"
+                  + (f" ({url})" if url else "") + ".", "", "This estimate assumes:"]
     lines += [f"- {a}" if markdown else f"  - {a}" for a in assumptions]
     return "\n".join(lines) + "\n"
 

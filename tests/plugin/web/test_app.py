@@ -81,6 +81,26 @@ def test_quote_itemises_server_tools(client):
     assert re.findall(r"\$[\d,.]+", table.split("<tfoot>")[1]) == ["$0.026", "$260.00", "$7,800.00"]
 
 
+def test_quote_from_a_price_file_says_so(client, tmp_path):
+    from modelmath.plugin.cli.prices import install
+    from modelmath.tools.pricing.prices import set_override_loader
+
+    f = tmp_path / "ours.json"
+    f.write_text(json.dumps({"schema_version": 1, "models": [{"id": "claude-haiku-4-5", "source": "our 2026 contract",
+                                                              "as_of": "2026-11-01",
+                                                              "prices_usd_per_mtok": {"input": 0.80}}]}))
+    install(str(f))
+    try:
+        q = client.post("/api/quote", json={"model": "haiku-4.5", "input_tokens": 1500, "output_tokens": 300}).json()
+    finally:
+        set_override_loader(None)
+    # 1,500 x $0.80/1M (the file) + 300 x $5/1M (Anthropic's output price, not overridden) = $0.0012 + $0.0015.
+    assert q["result"]["usd_per_request"] == 0.0027
+    prices = q["html"].split('id="quote-prices"')[1].split("</p>")[0]
+    assert "price file" in prices and "Anthropic list prices" not in prices
+    assert "Prices: our 2026 contract, as of 2026-11-01." in q["text"] and str(f) not in q["text"]
+
+
 def test_quote_compares_four_models_with_a_bar_chart(client):
     inp = WORKLOAD | {"compare": ["claude-haiku-4-5", "claude-opus-4-6", "claude-sonnet-5-5"]}
     r = client.post("/api/quote", json=inp)

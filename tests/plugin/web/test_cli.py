@@ -32,6 +32,13 @@ def test_token_must_be_long_enough():
     assert p.returncode == 2 and "at least 16 characters" in p.stderr
 
 
+def test_a_bad_price_file_stops_before_serving(tmp_path):
+    bad = tmp_path / "prices.json"
+    bad.write_text('{"schema_version": 1, "models": [{"id": "x"}]}')
+    p = run("--prices", str(bad))
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "price file" in p.stderr
+
+
 @pytest.mark.parametrize("host,loop", [("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.0.0.2", True),
                                        ("0.0.0.0", False), ("192.168.1.5", False), ("example.com", False),
                                        ("::", False)])
