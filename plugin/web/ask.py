@@ -6,6 +6,7 @@ of them, keyed by an id the page keeps; the API key never leaves this process.
 
 Events, each `event: NAME` + `data: JSON`:
   start {conversation, model}   text {text}   tool {name, input, result, is_error, command?}
+  progress {kind: wait|tool_start|retry, label?, name?}  (label None: the wait is over)
   done  Answer.to_json() (answer, tool_calls, usage, cost_usd, complete, notice, sources?)
   error {error: {type, message}}
 """
@@ -118,6 +119,13 @@ async def answer_events(conv: Conversation, cid: str, question: str) -> AsyncIte
 
         assistant.on_text = lambda text: put(("text", {"text": text}))
         assistant.on_tool = lambda call: put(("tool", call.to_dict()))
+        # Progress, where the assistant reports it: waiting / thinking, a tool about to run, a retry.
+        if hasattr(assistant, "on_wait"):
+            assistant.on_wait = lambda label: put(("progress", {"kind": "wait", "label": label}))
+        if hasattr(assistant, "on_tool_start"):
+            assistant.on_tool_start = lambda name, inp: put(("progress", {"kind": "tool_start", "name": name}))
+        if hasattr(assistant, "on_retry"):
+            assistant.on_retry = lambda message: put(("progress", {"kind": "retry", "label": message}))
         try:
             answer = assistant.ask(question)
             put(("done", answer.to_json()))

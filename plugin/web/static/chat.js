@@ -76,8 +76,9 @@
 
   async function ask(text) {
     bubble("question-bubble", `<h2 class="visually-hidden">You asked</h2><p>${MM.esc(text)}</p>`);
-    const answer = bubble("answer", '<h2 class="visually-hidden">Answer</h2><div class="text" aria-busy="true"><p class="muted">Working it out…</p></div><div class="tools"></div>');
+    const answer = bubble("answer", '<h2 class="visually-hidden">Answer</h2><p class="status muted" role="status">Working it out…</p><div class="text" aria-busy="true"></div><div class="tools"></div>');
     const textEl = answer.querySelector(".text"), toolsEl = answer.querySelector(".tools");
+    const statusEl = answer.querySelector(".status");
     let written = "";
     controller = new AbortController();
     busy(true);
@@ -106,7 +107,11 @@
           if (event === "start") {
             conversationId = data.conversation;
             sessionStorage.setItem("modelmath-conversation", conversationId);
+          } else if (event === "progress") {
+            statusEl.textContent = data.kind === "tool_start" ? `Running the ${titles[data.name] || data.name}…`
+              : data.label ? data.label[0].toUpperCase() + data.label.slice(1) + "…" : "";
           } else if (event === "text") {
+            statusEl.textContent = "";
             written += data.text;
             textEl.innerHTML = MM.markdown(written);
           } else if (event === "tool") {
@@ -123,6 +128,7 @@
       const msg = e.name === "AbortError" ? "Stopped." : "Lost the connection to the modelmath server: is it still running?";
       textEl.insertAdjacentHTML("beforeend", `<p class="error">${MM.esc(msg)}</p>`);
     } finally {
+      statusEl.textContent = "";
       textEl.setAttribute("aria-busy", "false");
       busy(false);
       controller = null;
