@@ -87,13 +87,16 @@ def build_app(config: WebConfig) -> Starlette:
         schema = registry.get_tool("api_cost").schema_for_validation
         inp, values = forms.query_input(schema, request.query_params.getlist)
         if not values.get("model"):
-            values["model"] = inp["model"] = _default_model()
+            try:
+                values["model"] = inp["model"] = _default_model()
+            except ModelMathError:  # a price file left no current Sonnet: the form asks for a model
+                values["model"] = ""
         # A link may name models by alias ("haiku-4.5"): select them by catalog id in the form.
         values["model"] = _catalog_id(str(values["model"]))
         if values.get("compare"):
             values["compare"] = [_catalog_id(str(c)) for c in values["compare"]]
-        result_html, error = "", None
-        if "input_tokens" in inp and "output_tokens" in inp:
+        result_html, error = "", _compare_problem(inp)
+        if "input_tokens" in inp and "output_tokens" in inp and not error:
             outcome = registry.run_tool("api_cost", inp)
             if outcome.is_error:
                 error = outcome.result
@@ -140,10 +143,9 @@ def build_app(config: WebConfig) -> Starlette:
             inp = await _json_body(request)
         except ModelMathError as exc:
             return _error(400, kind="invalid_json", message=exc.message)
-        if isinstance(inp, dict) and isinstance(inp.get("compare"), list) and (
-                len(inp["compare"]) > MAX_COMPARED or any(str(c).strip().lower() == "current" for c in inp["compare"])):
-            return _error(400, kind="invalid_input", message=f"the quote compares at most {MAX_COMPARED} more models, "
-                          "named one by one")
+        problem = _compare_problem(inp)
+        if problem:
+            return JSON(problem, 400)
         outcome = registry.run_tool("api_cost", inp)
         if outcome.is_error:
             return JSON(outcome.result, _status(outcome.result))
@@ -198,6 +200,17 @@ def _not_found_page(title_html: str, version: str) -> HTMLResponse:
     body = f'<h1>{title_html}</h1><p><a href="/">The quote page</a> · <a href="/calculators">All calculators</a></p>'
     return HTMLResponse(pages.layout("Not found", body, active="", scripts=(), version=version), 404,
                         headers=SECURITY_HEADERS)
+
+
+def _compare_problem(inp: object) -> dict | None:
+    """The quote shows at most 4 models side by side: 3 named ones besides the main model ('current' could be
+    any number)."""
+    names = inp.get("compare") if isinstance(inp, dict) else None
+    if isinstance(names, list) and (len(names) > MAX_COMPARED or any(str(c).strip().lower() == "current"
+                                                                      for c in names)):
+        return {"error": {"type": "invalid_input", "field": "compare",
+                          "message": f"the quote compares at most {MAX_COMPARED} more models, named one by one"}}
+    return None
 
 
 def _catalog_id(name: str) -> str:

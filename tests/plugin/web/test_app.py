@@ -120,8 +120,11 @@ def test_quote_compares_four_models_with_a_bar_chart(client):
 def test_quote_refuses_more_than_four_models(client):
     r = client.post("/api/quote", json=WORKLOAD | {"compare": ["haiku-4.5", "opus-4.6", "opus-4.5", "sonnet-4.5"]})
     assert r.status_code == 400 and "at most 3" in r.json()["error"]["message"]
+    assert r.json()["error"]["field"] == "compare"
     r = client.post("/api/quote", json=WORKLOAD | {"compare": ["current"]})
     assert r.status_code == 400
+    page = client.get("/?model=sonnet-5.5&input_tokens=1500&output_tokens=300&compare=current")
+    assert "at most 3" in page.text and 'id="quote-table"' not in page.text
 
 
 def test_quote_page_from_a_link_is_rendered_on_the_server(client):
