@@ -40,6 +40,11 @@ def check_binding(host: str, token: str | None) -> bool:
     return loopback
 
 
+def _preload_assistant() -> None:
+    import anthropic  # noqa: F401
+    import modelmath.plugin.assistant.agent  # noqa: F401
+
+
 def page_url(host: str, port: int, token: str | None) -> str:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     shown = f"[{shown}]" if ":" in shown else shown
@@ -89,6 +94,12 @@ def web_cmd(host: str, port: int, token: str | None, open_browser: bool, model: 
                 import webbrowser
 
                 webbrowser.open(url)
+            from .ask import has_key
+
+            if has_key():  # the anthropic SDK takes seconds to import: do it now, not on the first question
+                import threading
+
+                threading.Thread(target=_preload_assistant, name="modelmath-preload", daemon=True).start()
 
     # log_config=None: uvicorn's default config would print access logs to stdout.
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off",
