@@ -170,6 +170,9 @@ def build_app(config: WebConfig) -> Starlette:
             cid, conv = conversations.get_or_create(cid)
         except AssistantError as exc:
             return _error(503 if exc.exit_code == 2 else 502, kind="assistant_error", message=exc.message)
+        except Exception as exc:  # noqa: BLE001 - e.g. a malformed ANTHROPIC_BASE_URL: one line, not a 500 page
+            return _error(503, kind="assistant_error", message=f"cannot set up the assistant: {type(exc).__name__}: "
+                          f"{exc}; check ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY where the server runs")
         if conv.lock.locked():
             return _error(409, kind="busy", message="this conversation is still answering; wait for it, or start "
                           "a new conversation")

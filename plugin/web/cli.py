@@ -71,8 +71,10 @@ def web_cmd(host: str, port: int, token: str | None, open_browser: bool, model: 
     loopback = check_binding(host, token)
     from modelmath.plugin.cli.prices import use_price_file
 
-    if price_file or os.environ.get("MODELMATH_PRICES"):
-        use_price_file(price_file or os.environ["MODELMATH_PRICES"])  # a bad file: one line, exit 2, before serving
+    if price_file:  # the assistant's Reproduce commands name the file through the environment
+        os.environ["MODELMATH_PRICES"] = os.path.abspath(price_file)
+    if os.environ.get("MODELMATH_PRICES"):
+        use_price_file(os.environ["MODELMATH_PRICES"])  # a bad file: one line, exit 2, before serving
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     log.setLevel(logging.INFO)
     import uvicorn

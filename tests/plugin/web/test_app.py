@@ -286,6 +286,13 @@ def test_chat_without_key_says_how_to_set_one(client, monkeypatch):
     assert r.status_code == 503 and "ANTHROPIC_API_KEY" in r.json()["error"]["message"]
 
 
+def test_ask_with_a_broken_base_url_is_one_line(client, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://bad\nurl")
+    r = client.post("/api/ask", json={"question": "hello"})
+    assert r.status_code == 503 and "ANTHROPIC_BASE_URL" in r.json()["error"]["message"]
+
+
 def test_ask_streams_text_tool_calls_and_the_answer(client, standin_env):
     standin_env.play("support_quote")
     with client.stream("POST", "/api/ask", json={"question": QUESTION}) as r:
@@ -302,6 +309,13 @@ def test_ask_streams_text_tool_calls_and_the_answer(client, standin_env):
     done = got[-1][1]
     assert "$900.00" in streamed and done["answer"].replace("\n\n", "") == streamed.replace("\n\n", "")
     assert done["complete"] is True and [c["name"] for c in done["tool_calls"]] == ["api_cost"]
+    # Reproduce and Sources: the command that prints the same result, and the price list it used.
+    assert tool["command"].startswith("modelmath run-tool api_cost '{")
+    assert '"requests_per_day":10000' in tool["command"]
+    assert [s["name"] for s in done["sources"]] == ["Claude Haiku 4.5"]
+    assert "https://platform.claude.com/docs/en/about-claude/pricing" in done["sources"][0]["source"]
+    # Progress: the page hears that the calculator is about to run.
+    assert {"kind": "tool_start", "name": "api_cost"} in [d for e, d in got if e == "progress"]
     # The API key never reaches the page.
     assert "sk-ant" not in r.text
 

@@ -165,6 +165,10 @@ def test_chat_streams_an_answer_from_the_standin(browser, site, web_standin):
     assert cells(browser, ".answer .text td") == ["Per claim", "$0.003", "Per day", "$30.00", "Per month (30 days)",
                                                   "$900.00"]
     assert "modelmath run-tool api_cost" in footer.text  # the Reproduce footer
+    sources = footer.find_element(By.CSS_SELECTOR, "ul.sources")
+    assert sources.text.startswith("Claude Haiku 4.5: ")
+    assert "https://platform.claude.com/docs/en/about-claude/pricing" in [
+        a.get_attribute("href") for a in sources.find_elements(By.TAG_NAME, "a")]
     # "How we computed this", opened with the keyboard.
     summary = browser.find_element(By.CSS_SELECTOR, "details.computed > summary")
     assert summary.text == "How we computed this: Claude API cost calculator"
