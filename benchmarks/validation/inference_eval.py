@@ -14,16 +14,17 @@ Quantities (target.unit in brackets):
                                    speed_estimate engine_memory.*
   peak_memory_bytes [bytes]        memory_estimate total_bytes (runtime overhead 0: allocator peaks exclude the
                                    CUDA context), prefill in one chunk unless the engine chunks it
-Memory quantities are single numbers: their band is ±MEMORY_TOLERANCE, declared here (the tools claim none).
+Every band is the one the tool reports (tools/bands.py: mid x calibration-error quantiles of the prediction kind
+and coverage group); weights and runtime-overhead bytes, which no tool bands, take the inference-memory rule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from modelmath.tools import bands
 from modelmath.tools.registry import run_tool
 
-MEMORY_TOLERANCE = 0.10
 # Engines our speed tool has profiles for; the others in the data run as "generic" (uncalibrated).
 TOOL_ENGINES = {"vllm", "sglang", "trt-llm", "llama.cpp", "gpt-fast", "transformers", "mlx"}
 # Prefill chunk the engine uses when it reports a peak-memory figure (activations of one chunk).
@@ -36,6 +37,7 @@ class Prediction:
     mid: float
     high: float
     note: str = ""
+    group: str = ""  # coverage group the band came from (tools/bands.py), "+pooled" when it borrowed a pooled set
 
 
 class EvaluationError(Exception):
@@ -67,18 +69,23 @@ def _speed_args(record: dict, **extra) -> dict:
     return args
 
 
-def _band(d: dict, k: float = 1.0, note: str = "") -> Prediction:
-    return Prediction(d["low"] * k, d["mid"] * k, d["high"] * k, note)
+def group_of(band: dict) -> str:
+    """A result's `band` block as one word: its coverage group, "+pooled" when it borrowed a pooled set."""
+    return band["group"] + ("+pooled" if band["from"].startswith("pooled") else "")
 
 
-def _inverted(d: dict, k: float = 1.0) -> Prediction:
+def _band(d: dict, k: float = 1.0, note: str = "", band: dict | None = None) -> Prediction:
+    return Prediction(d["low"] * k, d["mid"] * k, d["high"] * k, note, group_of(band) if band else "")
+
+
+def _inverted(d: dict, k: float = 1.0, note: str = "", band: dict | None = None) -> Prediction:
     """A time band turned into a rate band (or back): low and high swap."""
-    return Prediction(k / d["high"], k / d["mid"], k / d["low"])
+    return Prediction(k / d["high"], k / d["mid"], k / d["low"], note, group_of(band) if band else "")
 
 
-def _point(x: float, note: str = "") -> Prediction:
-    return Prediction(x * (1 - MEMORY_TOLERANCE), x, x * (1 + MEMORY_TOLERANCE), note or
-                      f"point estimate; band = ±{MEMORY_TOLERANCE:.0%} declared by the runner")
+def _memory_rule(x: float) -> Prediction:
+    r = bands.rule("inference_memory", "calibrated")
+    return Prediction(*r.apply(x), "", group_of(r.describe("")))
 
 
 def _uncal(section: dict) -> str:
@@ -88,12 +95,12 @@ def _uncal(section: dict) -> str:
 def _decode(record: dict) -> Prediction:
     inp, q = record["inputs"], record["target"]["quantity"]
     res = _call("speed_estimate", _speed_args(record, context_tokens=inp["context_tokens"], batch_size=1))
-    itl = res["decode"]["inter_token_latency_ms"]
+    dec = res["decode"]
+    itl = dec["inter_token_latency_ms"]
     if q == "itl_s":
-        return _band(itl, 1e-3, _uncal(res["decode"]))
+        return _band(itl, 1e-3, _uncal(dec), dec["band"])
     if q == "decode_tokens_per_s":
-        p = _inverted(itl, 1e3)
-        return Prediction(p.low, p.mid, p.high, _uncal(res["decode"]))
+        return _inverted(itl, 1e3, _uncal(dec), dec["band"])
     raise EvaluationError(f"quantity {q} is not a decode quantity")
 
 
@@ -101,10 +108,11 @@ def _prefill(record: dict) -> Prediction:
     inp, q = record["inputs"], record["target"]["quantity"]
     res = _call("speed_estimate", _speed_args(record, context_tokens=inp["prompt_tokens"],
                                               prompt_tokens=inp["prompt_tokens"]))
+    pre = res["prefill"]
     if q == "ttft_s":
-        return _band(res["prefill"]["ttft_s"], 1.0, _uncal(res["prefill"]))
+        return _band(pre["ttft_s"], 1.0, _uncal(pre), pre["band"])
     if q == "prefill_tokens_per_s":
-        return _band(res["prefill"]["tokens_per_s"], 1.0, _uncal(res["prefill"]))
+        return _band(pre["tokens_per_s"], 1.0, _uncal(pre), pre["band"])
     raise EvaluationError(f"quantity {q} is not a prefill quantity")
 
 
@@ -119,11 +127,11 @@ def _serving(record: dict) -> Prediction:
     s = res["serving"]["saturated" if concurrency == "max" else "at_batch"]
     note = " ".join(x for x in (_uncal(s), f"concurrency {s['concurrency']} ({s['limited_by']})") if x)
     if q == "output_tokens_per_s":
-        return _band(s["output_tokens_per_s_total"], 1.0, note)
+        return _band(s["output_tokens_per_s_total"], 1.0, note, s["band"])
     if q == "tpot_s":
-        return _band(s["time_per_output_token_ms"], 1e-3, note)
+        return _band(s["time_per_output_token_ms"], 1e-3, note, s["band"])
     if q == "request_latency_s":
-        return _band(s["request_latency_s"], 1.0, note)
+        return _band(s["request_latency_s"], 1.0, note, s["band"])
     raise EvaluationError(f"quantity {q} is not a serving quantity")
 
 
@@ -136,12 +144,17 @@ def _memory(record: dict) -> Prediction:
     inp, q = record["inputs"], record["target"]["quantity"]
     if q in _ENGINE_MEMORY:
         res = _call("speed_estimate", _speed_args(record, context_tokens=inp.get("context_tokens", 1)))
-        return _point(res["engine_memory"][_ENGINE_MEMORY[q]])
+        mem = res["engine_memory"]
+        key = _ENGINE_MEMORY[q]
+        if key in mem["band"]:  # KV pool and capacity: the tool's own band
+            return _band(mem["band"][key], 1.0, "", mem["band"])
+        return _memory_rule(mem[key])
     if q == "peak_memory_bytes":
         args = {**_model_inputs(inp), "weight_dtype": inp["weight_dtype"], "kv_dtype": inp["kv_dtype"],
                 "context_tokens": inp["context_tokens"], "batch_size": inp.get("batch_size", 1), "overhead_gib": 0,
                 "prefill_chunk_tokens": PREFILL_CHUNK.get(record["engine"], inp["context_tokens"])}
-        return _point(_call("memory_estimate", args)["total_bytes"])
+        res = _call("memory_estimate", args)
+        return _band(res["total_band"], 1.0, "", res["band"])
     raise EvaluationError(f"quantity {q} is not a memory quantity")
 
 

@@ -33,6 +33,7 @@ class Prediction:
     mid: float
     high: float
     note: str = ""
+    group: str = ""  # coverage group of the band (tools/bands.py), "+pooled" when it borrowed a pooled set
 
 
 class DeviceMissing(Exception):
@@ -86,7 +87,18 @@ def evaluate(record: dict) -> Prediction:
     notes = [f"metric level: {inp['metric_level']}"] if inp.get("metric_level") else []
     if any("uncalibrated" in a for a in out.get("assumptions", [])):
         notes.append("uncalibrated")
-    return Prediction(low, mid, high, "; ".join(notes))
+    return Prediction(low, mid, high, "; ".join(notes), band_group(out, inp["output"]))
+
+
+def band_group(out: dict, field: str) -> str:
+    """The coverage group (tools/bands.py) of the band compared: training_memory has one `band` block,
+    training_compute one for throughput and one for GPU-hours; none where the value is exact (FLOPs, given MFU)."""
+    band = out.get("band")
+    if band and "group" not in band:
+        band = band.get("gpu_hours" if field.startswith("gpu_hours") else "throughput")
+    if not band or field == "training_flops":
+        return ""
+    return band["group"] + ("+pooled" if band["from"].startswith("pooled") else "")
 
 
 EVALUATORS = {c: evaluate for c in CATEGORIES}

@@ -4,7 +4,8 @@ it sizes its KV pool. Every constant carries its source; the fitted ones name th
 benchmarks/validation/inference.jsonl they were chosen on.
 
 Where no calibration case covers an engine on a device's memory class (or the device's architecture has no
-measured matmul ceiling) the result says "uncalibrated" and the band is widened.
+measured matmul ceiling) the result says "uncalibrated", and its band comes from that coverage group's
+calibration errors (tools/bands.py).
 """
 
 from __future__ import annotations
@@ -29,9 +30,6 @@ class Band:
 
     def scale(self, k: float) -> Band:
         return Band(self.low * k, self.mid * k, self.high * k)
-
-    def widen(self, low_k: float, high_k: float) -> Band:
-        return Band(self.low * low_k, self.mid, self.high * high_k)
 
     def as_dict(self, digits: int = 4) -> dict:
         return {"low": _round(self.low, digits), "mid": _round(self.mid, digits), "high": _round(self.high, digits)}
@@ -90,6 +88,7 @@ class Factors:
     calibrated: bool
     why_uncalibrated: str  # engine not calibrated on this memory class ("" when it is)
     why_compute_uncalibrated: str = ""  # no measured matmul ceiling: matters only where compute bounds a step
+    platform: str = ""  # vendor-memory class of the device, e.g. nvidia-hbm
 
 
 @cache
@@ -174,12 +173,7 @@ def factors(engine: Engine, gpu: GPU, compute_fmt: str, weight_only: bool) -> Fa
     why = "" if where in engine.calibrated_platforms else f"no calibration case for {engine.id} on {where}"
     why_compute = "" if measured else f"no measured matmul ceiling for {gpu.arch} (compute-bound here)"
     return Factors(engine.id, bw, _band(_data()["kv_bandwidth"]), gemm, attn, overhead,
-                   _band(e["moe_layer_overhead_us"], 1e-6), not why, why, why_compute)
-
-
-def widening() -> tuple[float, float]:
-    w = _data()["uncalibrated_widening"]
-    return w["low"], w["high"]
+                   _band(e["moe_layer_overhead_us"], 1e-6), not why, why, why_compute, where)
 
 
 def kv_pool_bytes(engine: Engine, usable: int, weights: int, activations: int, tp: int,

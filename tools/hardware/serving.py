@@ -30,7 +30,7 @@ from . import engines as eng
 from .engines import Band, Engine
 from .fit import activation_bytes_per_gpu, kv_bytes_per_sequence_per_gpu, weight_bytes_per_gpu
 from .gpus import GPU
-from .speed import StepEstimate, mixed_step
+from .speed import StepEstimate, band_info, banded, mixed_step
 
 # What an engine's start-up profile run pushes through the model (tokens in one forward pass): vLLM's
 # max_num_batched_tokens and SGLang's/TensorRT-LLM's max prefill tokens default to 8,192 (assumption, stated).
@@ -91,7 +91,7 @@ class Serving:
                 "output_tokens_per_s_total": self.output_tokens_per_s.as_dict(),
                 "time_per_output_token_ms": self.step.seconds.scale(1e3).as_dict(),
                 "request_latency_s": self.request_latency_s(output).as_dict(), "bound": self.step.bound,
-                "calibrated": self.step.factors.calibrated}
+                "calibrated": self.step.factors.calibrated, "band": band_info(self.step)}
 
 
 def _mean(a: Band, b: Band, f: float) -> Band:
@@ -106,7 +106,8 @@ def serve(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, k
     kw = dict(decode_batch=b, context=prompt + math.ceil(output / 2), prefill_context=prompt, gpus=tp,
               kv_fmt=kvfmt, engine=engine)
     if per_step >= unit:
-        return Serving(b, limited_by, mixed_step(shape, params, gpu, wfmt, prefill_tokens=per_step, **kw))
+        step = mixed_step(shape, params, gpu, wfmt, prefill_tokens=per_step, **kw)
+        return Serving(b, limited_by, banded(step, "serving"))
     f = per_step / unit
     dec = mixed_step(shape, params, gpu, wfmt, prefill_tokens=0, **kw)
     mix = mixed_step(shape, params, gpu, wfmt, prefill_tokens=unit, **kw)
@@ -119,5 +120,5 @@ def serve(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, k
     step = replace(dec, seconds=mean, comm_seconds=_mean(dec.comm_seconds, mix.comm_seconds, f),
                    overhead_seconds=_mean(dec.overhead_seconds, mix.overhead_seconds, f), bound=bound,
                    factors=factors)
-    return Serving(b, limited_by, step)
+    return Serving(b, limited_by, banded(step, "serving"))
 

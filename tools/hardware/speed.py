@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from .. import bands
+from ..bands import BandRule
 from ..errors import InvalidInput
 from ..model.formats import KVFormat, WeightFormat, kv_format
 from ..model.memory import weight_bytes
@@ -164,6 +166,30 @@ class StepEstimate:
     plan: ComputePlan
     factors: Factors
     steps: int = 1  # forward passes (prefill chunks)
+    band: BandRule | None = None  # where `seconds`' low and high came from (None: the efficiency ranges)
+
+
+def band_group(f: Factors) -> str:
+    """Coverage group of a step (tools/bands.py): generic profile, engine uncalibrated here, or calibrated."""
+    return "generic" if f.engine == "generic" else "calibrated" if f.calibrated else "uncalibrated"
+
+
+def band_setup(f: Factors) -> str:
+    if f.engine == "generic":
+        return "uncalibrated engine: generic profile"
+    return f"calibrated: {f.engine} on {f.platform}" if f.calibrated else f"uncalibrated: {f.why_uncalibrated}"
+
+
+def band_info(step: StepEstimate) -> dict:
+    """The `band` block of a result section: coverage meant, coverage group, where the quantiles came from."""
+    return step.band.describe(band_setup(step.factors)) if step.band else {}
+
+
+def banded(step: StepEstimate, kind: str) -> StepEstimate:
+    """The step with its band from the calibration errors of this prediction kind and coverage group
+    (tools/data/bands.json): mid unchanged, low/high = mid x the group's quantiles of measured/predicted time."""
+    r = bands.rule(kind, band_group(step.factors))
+    return replace(step, seconds=Band(*r.apply(step.seconds.mid)), band=r)
 
 
 def _allreduce_seconds(gpu: GPU, tp: int, message_bytes: int, count: int) -> Band:
@@ -206,11 +232,11 @@ def _time(gpu: GPU, plan: ComputePlan, f: Factors, w: _Work, comm: Band) -> Step
         return total, mem_w + mem_kv, comp_mm + comp_at, fixed
 
     fast, mid, slow = seconds("high"), seconds("mid"), seconds("low")
+    # The efficiency ranges give a first band; what a result reports is banded() below, from calibration errors.
     total = Band(fast[0], mid[0], slow[0])
     bound = max((("memory", mid[1]), ("compute", mid[2]), ("overhead", mid[3])), key=lambda t: t[1])[0]
     why = f.why_uncalibrated or (f.why_compute_uncalibrated if bound == "compute" else "")
     if why:
-        total = total.widen(*eng.widening())
         f = replace(f, calibrated=False, why_uncalibrated=why)
     return StepEstimate(seconds=total, weight_bytes_per_gpu=w.weight_b,
                         kv_bytes_per_gpu=w.kv_b, matmul_flops_per_gpu=w.mm_flops, attention_flops_per_gpu=w.attn_flops,
@@ -260,8 +286,8 @@ def mixed_step(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightForm
 def decode_step(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, context: int, batch: int,
                 gpus: int = 1, kv_fmt: KVFormat | None = None, engine: Engine | None = None) -> StepEstimate:
     """One decode step: every sequence of the batch holds `context` tokens of KV."""
-    return mixed_step(shape, params, gpu, wfmt, decode_batch=batch, context=context, gpus=gpus, kv_fmt=kv_fmt,
-                      engine=engine)
+    return banded(mixed_step(shape, params, gpu, wfmt, decode_batch=batch, context=context, gpus=gpus,
+                             kv_fmt=kv_fmt, engine=engine), "decode")
 
 
 def prefill(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, prompt: int, gpus: int = 1,
@@ -275,8 +301,8 @@ def prefill(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat,
     weight_b = steps * -(-weights_touched_bytes(params, shape, wfmt, per_chunk) // gpus)
     mm, attn = prefill_flops(params, shape, prompt)
     comm = _allreduce_seconds(gpu, gpus, per_chunk * shape.hidden_size * 2, 2 * shape.num_layers * steps)
-    return _time(gpu, plan, f, _Work(weight_b, 0, mm / gpus, attn / gpus, per_chunk, steps, _moe_layers(shape)),
-                 comm)
+    return banded(_time(gpu, plan, f, _Work(weight_b, 0, mm / gpus, attn / gpus, per_chunk, steps,
+                                            _moe_layers(shape)), comm), "ttft")
 
 
 def decode_tokens_per_second(shape: ModelShape, params: ParamCount, gpu: GPU, weight_fmt: WeightFormat,

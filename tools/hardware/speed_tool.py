@@ -3,6 +3,7 @@ on one GPU or tensor-parallel group, with the engine's efficiencies and whether 
 
 from __future__ import annotations
 
+from .. import bands
 from ..model.formats import kv_format
 from ..model.params import parameter_count
 from ..model.resolve import checkpoint_block, describe, resolve_model, weights_for_model
@@ -14,7 +15,7 @@ from . import gpus as gpu_catalog
 from .engines import Band
 from .fit import place
 from .serving import kv_capacity, max_concurrency, serve
-from .speed import decode_step, prefill
+from .speed import band_info, decode_step, prefill
 
 DEFAULT_CONTEXT = 8192
 ENGINE = {"enum": eng.ids(), "description": "Serving engine whose measured overheads and efficiencies to use "
@@ -33,8 +34,23 @@ def engine_summary(e: eng.Engine, steps: list) -> dict:
     why = list(dict.fromkeys(s.factors.why_uncalibrated for s in steps if not s.factors.calibrated))
     out = {"id": e.id, "name": e.name, "calibrated": not why}
     if why:
-        lo, hi = eng.widening()
-        out["uncalibrated"] = f"{'; '.join(why)}: those ranges widened to {lo:g}x-{hi:g}x"
+        out["uncalibrated"] = (f"{'; '.join(why)}: those ranges come from the errors of uncalibrated setups on "
+                               "calibration cases (wider)")
+    return out
+
+
+def kv_band(e: eng.Engine, cap) -> dict:
+    """Band of the KV pool and capacity from the KV-capacity calibration errors of the engine's coverage group."""
+    covered = bands.covered("kv_capacity")
+    group = "generic" if e.id == "generic" else "calibrated" if e.id in covered else "uncalibrated"
+    setup = {"generic": "uncalibrated engine: generic memory model (vLLM-like)",
+             "calibrated": f"calibrated: {e.id} KV pool logs",
+             "uncalibrated": f"uncalibrated: no KV-capacity calibration case for {e.id}"}[group]
+    r = bands.rule("kv_capacity", group)
+    out = r.describe(setup)
+    for key, value in (("kv_capacity_tokens", cap.tokens), ("kv_pool_per_gpu_bytes", cap.pool_per_gpu)):
+        lo, mid, hi = r.apply(value)
+        out[key] = {"low": int(lo), "mid": int(mid), "high": int(hi)}
     return out
 
 
@@ -90,15 +106,17 @@ def speed_result(inp: dict) -> dict:
                    "inter_token_latency_ms": d.seconds.scale(1e3).as_dict(), "bound": d.bound,
                    "compute_format": d.plan.fmt, "weights_read_per_gpu_bytes": d.weight_bytes_per_gpu,
                    "kv_read_per_gpu_bytes": d.kv_bytes_per_gpu, "calibrated": d.factors.calibrated,
+                   "band": band_info(d),
                    "flops_per_gpu": float(f"{d.matmul_flops_per_gpu + d.attention_flops_per_gpu:.4g}"),
                    "fixed_overhead_ms": d.overhead_seconds.scale(1e3).as_dict(),
                    "allreduce_ms": d.comm_seconds.scale(1e3).as_dict()},
         "prefill": {"tokens_per_s": _inv(pre.seconds, prompt).as_dict(), "seconds": pre.seconds.as_dict(),
                     "ttft_s": pre.seconds.as_dict(), "chunks": pre.steps, "bound": pre.bound,
-                    "calibrated": pre.factors.calibrated,
+                    "calibrated": pre.factors.calibrated, "band": band_info(pre),
                     "flops_per_gpu": float(f"{pre.matmul_flops_per_gpu + pre.attention_flops_per_gpu:.4g}")},
         "engine_memory": {**cap.as_dict(), "gpu_memory_fraction": inp.get("gpu_memory_fraction",
-                                                                          e.memory.gpu_fraction)},
+                                                                          e.memory.gpu_fraction),
+                          "band": kv_band(e, cap)},
         "efficiencies": efficiencies(d.factors),
         "memory_per_gpu_bytes": fit.total, "usable_per_gpu_bytes": fit.usable, "fits": fit.fits,
         "assumptions": _assumptions(e) + w_assumptions,
@@ -137,4 +155,12 @@ def _assumptions(e: eng.Engine) -> list[str]:
         "batch x prompt/output prompt tokens; saturated = as many requests as the engine's KV pool holds at "
         "prompt + output tokens each (capped by the engine)",
         f"engine KV pool: {e.memory.source}",
-        "all-reduce: 2 per layer, ~12 us per log2(tp) step on NVLink-class links (fitted), 3x on PCIe"]
+        "all-reduce: 2 per layer, ~12 us per log2(tp) step on NVLink-class links (fitted), 3x on PCIe",
+        bands_assumption()]
+
+
+def bands_assumption() -> str:
+    return (f"ranges: low-high is meant to hold {bands.coverage():.0%} of measurements of setups like this one: mid x "
+            "quantiles of measured/predicted over published calibration cases of the same kind (decode, TTFT, "
+            "serving, KV capacity) and coverage group (calibrated here / engine uncalibrated here / generic profile), "
+            "each predicted with constants not fitted on it; each section's `band` says its group and sample")

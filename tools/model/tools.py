@@ -6,6 +6,7 @@ short `assumptions` list.
 
 from __future__ import annotations
 
+from .. import bands
 from ..errors import InvalidInput
 from ..registry import CliSpec, Tool
 from ..schemas import (
@@ -319,6 +320,12 @@ def memory_report(m: ResolvedModel, inp: dict) -> dict:
            "total_bytes": total, "total_gb": round(total / GB, 3), "total_gib": round(total / GiB, 3),
            "items": items, "total_params": params.total, "bits_per_weight": round(wfmt.bits_float, 4),
            "assumptions": a}
+    # total_band: the measured-over-predicted quantiles of inference-memory calibration cases (tools/bands.py).
+    rule = bands.rule("inference_memory", "calibrated")
+    out["total_band"] = dict(zip(("low", "mid", "high"), map(int, rule.apply(total)), strict=True))
+    out["band"] = rule.describe("memory formula (weights + KV + activations + overhead)")
+    a.append(f"total_band is meant to hold {bands.coverage():.0%} of measured peaks of setups like this: total x "
+             "quantiles of measured/predicted over inference-memory calibration cases (`band` says which)")
     if m.checkpoint is not None:
         out["checkpoint"] = checkpoint_block(m, params)
     warnings = _context_warnings(m.shape, context) + w_warnings

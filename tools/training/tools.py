@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .. import bands
 from ..errors import InvalidInput
 from ..hardware import gpus as gpu_catalog
 from ..model.params import parameter_count
@@ -82,12 +83,24 @@ def _setup(inp: dict, fw) -> tuple[TrainSetup, list[str]]:
     return setup, defaulted
 
 
+def _memory_band(fw: str) -> tuple[bands.BandRule, str]:
+    """Band rule for training memory: calibrated when the framework has memory calibration cases."""
+    if fw in bands.covered("training_memory"):
+        return bands.rule("training_memory", "calibrated"), f"calibrated: {fw} memory cases"
+    return bands.rule("training_memory", "uncalibrated"), f"uncalibrated: no memory calibration case for {fw}"
+
+
+def _gib_band(rule: bands.BandRule, mid: int) -> dict:
+    return {k: round(v / GiB, 3) for k, v in zip(("low", "mid", "high"), rule.apply(mid), strict=True)}
+
+
 def _training_memory(inp: dict) -> dict:
     m = resolve_model(inp)
     shape, params = m.shape, parameter_count(m.shape)
     fw = framework(inp.get("framework"))
     setup, defaulted = _setup(inp, fw)
     mem, warnings = training_memory(shape, params, setup, fw, overhead=overhead_bytes(inp))
+    rule, setup_label = _memory_band(fw.name)
     s = mem.states
     items = {"weights": sizes(s.weights), "gradients": sizes(mem.gradients), "optimizer_states": sizes(s.optimizer),
              "activations": sizes(mem.layer_activations), "logits": sizes(mem.logits)}
@@ -112,8 +125,9 @@ def _training_memory(inp: dict) -> dict:
            "peak_allocated_bytes": mem.peak_allocated, "peak_allocated_gib": round(mem.peak_allocated / GiB, 3),
            "peak_reserved_bytes": mem.peak_reserved, "peak_reserved_gib": round(mem.peak_reserved / GiB, 3),
            "total_bytes": mem.total, "total_gb": round(mem.total / GB, 3), "total_gib": round(mem.total / GiB, 3),
-           "band_gib": {"allocated": mem.allocated_band.as_gib(), "reserved": mem.reserved_band.as_gib(),
-                        "total": mem.total_band.as_gib()}}
+           "band_gib": {level: _gib_band(rule, mid) for level, mid in (
+               ("allocated", mem.peak_allocated), ("reserved", mem.peak_reserved), ("total", mem.total))},
+           "band": rule.describe(setup_label)}
     if setup.method != "full":
         out["lora"] = {"rank": setup.lora_rank, "targets": list(setup.lora_targets),
                        "frozen_base_format": mem.frozen_format,
@@ -123,13 +137,17 @@ def _training_memory(inp: dict) -> dict:
         out["gpu"] = g.id
         out["fits"] = mem.total <= g.usable_bytes
         out["headroom_bytes"] = g.usable_bytes - mem.total
+        total_high = rule.apply(mem.total)[2]
         if not out["fits"]:
             warnings.append(f"does not fit on {g.id} ({g.usable_gib} GiB usable): try gradient checkpointing, a "
                             "smaller micro-batch, ZeRO-3 over more GPUs, LoRA or QLoRA")
-        elif mem.total_band.high > g.usable_bytes:
+        elif total_high > g.usable_bytes:
             warnings.append(f"fits on {g.id} at the mid estimate but not at the high end of the band "
-                            f"({mem.total_band.high / GiB:.1f} GiB): little headroom")
-    out["assumptions"] = _memory_assumptions(fw, setup, mem, defaulted, "overhead_gib" in inp)
+                            f"({total_high / GiB:.1f} GiB): little headroom")
+    out["assumptions"] = _memory_assumptions(fw, setup, mem, defaulted, "overhead_gib" in inp) + [
+        f"band_gib: low-high is meant to hold {bands.coverage():.0%} of published measurements of setups like this: "
+        "mid x quantiles of measured/predicted over training-memory calibration cases (`band` says which group), each "
+        "predicted with constants not chosen on it"]
     if warnings:
         out["warnings"] = warnings
     return out
@@ -229,6 +247,21 @@ def _peak16(g) -> float:
     return peak
 
 
+def _compute_bands(fw: str | None, calibrated: bool, g) -> dict:
+    """Band rules for throughput and GPU-hours: calibrated (the framework has calibration cases on this device
+    architecture), uncalibrated (a calibrated framework on another architecture) or generic (no framework entry:
+    the generic default)."""
+    archs = bands.covered("training_throughput").get(fw or "", [])
+    if not calibrated:
+        group, setup = "generic", f"uncalibrated framework: generic default{f' for {fw}' if fw else ''}"
+    elif g.arch in archs:
+        group, setup = "calibrated", f"calibrated: {fw} on {g.arch}"
+    else:
+        group, setup = "uncalibrated", f"uncalibrated: {fw} on {g.arch} (calibrated on {', '.join(archs) or 'none'})"
+    return {"throughput": (bands.rule("training_throughput", group), setup),
+            "gpu_hours": (bands.rule("training_compute", group), setup)}
+
+
 def _training_compute(inp: dict) -> dict:
     m = resolve_model(inp)
     shape, params = m.shape, parameter_count(m.shape)
@@ -251,6 +284,7 @@ def _training_compute(inp: dict) -> dict:
     # torchtitan's default when the microbatch count is not set: one per pipeline stage (pp x stages per rank).
     micro = inp.get("microbatches", pp * v)
     bubble = pipeline_bubble(pp, micro, v)
+    rules = None
     if "achieved_tflops_per_gpu" in inp or "mfu" in inp:
         given = inp["achieved_tflops_per_gpu"] / peak if "achieved_tflops_per_gpu" in inp else inp["mfu"]
         tps = (given * peak * 1e12 / fpt.model,) * 3
@@ -259,10 +293,10 @@ def _training_compute(inp: dict) -> dict:
     else:
         eff, calibrated = efficiency(inp.get("framework"), g.kind)
         speed = eff.fp8_speedup if fmt == "fp8" else (1.0, 1.0, 1.0)
-        hfu = eff.hfu if shape.moe is None else tuple(eff.hfu[i] * MOE_HFU_FACTOR[i] for i in range(3))
-        tps = tuple(tokens_per_second(fpt, peak, hfu[i], speed[i]) for i in range(3))
-        if bubble:
-            tps = tuple(t * (1 - bubble) for t in tps)
+        hfu = eff.hfu[1] * (MOE_HFU_FACTOR[1] if shape.moe is not None else 1.0)
+        mid = tokens_per_second(fpt, peak, hfu, speed[1]) * (1 - bubble)
+        rules = _compute_bands(inp.get("framework"), calibrated, g)
+        tps = rules["throughput"][0].apply(mid)
         fw = inp.get("framework")
         basis = (f"hardware FLOPs utilisation {eff.hfu[1]:.0%} ({eff.hfu[0]:.0%}-{eff.hfu[2]:.0%}) of the dense "
                  f"16-bit peak for {fw or 'an unnamed framework'} on a {g.kind}"
@@ -275,6 +309,8 @@ def _training_compute(inp: dict) -> dict:
     mfu = mfus[1]
     total = fpt.model * tokens
     hours = [tokens / t / 3600 for t in tps]  # hours[0] from the lowest throughput
+    if rules:  # whole-run GPU-hours: their own (wider) band, from the GPU-hour calibration cases
+        hours = list(reversed(rules["gpu_hours"][0].apply(hours[1])))
     out = {"model": describe(m), "params_used": n, "params_used_billions": round(n / 1e9, 3),
            "training_tokens": int(tokens), "tokens_per_param": round(tokens / n, 2),
            "chinchilla_optimal_tokens": int(chin), "training_flops": _r(training_flops(n, tokens)),
@@ -295,6 +331,8 @@ def _training_compute(inp: dict) -> dict:
            "gpu_hours": _r(hours[1]), "gpu_hours_band": {"low": _r(hours[2]), "mid": _r(hours[1]),
                                                          "high": _r(hours[0])},
            "gpu_hours_cover": _COVERS}
+    if rules:
+        out["band"] = {k: r.describe(setup) for k, (r, setup) in rules.items()}
     if fmt == "fp8":
         out["mfu_vs_fp8_peak"] = round(mfu * peak / g.tflops["fp8"], 4)
     if pp > 1:
@@ -317,6 +355,11 @@ def _training_compute(inp: dict) -> dict:
          f"MFU against the dense 16-bit peak ({peak} TFLOP/s), as Llama 3 reports BF16 MFU 38-43% on H100 "
          f"(arXiv 2407.21783 Table 4); {basis}",
          "GPU-hours: " + _COVERS]
+    if rules:
+        a.append(f"ranges: tokens/s (and MFU) and GPU-hours low-high are meant to hold {bands.coverage():.0%} of "
+                 "published measurements of setups like this: mid x quantiles of measured/predicted over calibration "
+                 "cases of the same coverage group (`band` says which), each predicted with constants not chosen on "
+                 "it; GPU-hours use whole-run cases (wider)")
     if fmt == "fp8":
         a.append("FP8: MFU stays quoted against the BF16 peak; only the Linear layers speed up, by 1.4x (torchtitan) "
                  "to 1.8x (Megatron-Bridge) in published runs, not the datasheet's 2x at unchanged MFU (give "

@@ -52,11 +52,13 @@ def test_vllm_inter_token_latency_inside_band(model, gpu, fmt, context, itl):
 def test_vllm_h100_long_context_is_the_worst_calibration_case():
     # Same source, Llama-3.1-8B on H100 at 65,536 tokens: 6.44 + 4.37e-05 x 65,536 = 9.304 ms. The KV slope is
     # right (131,072 B/token at 0.88 of 3.35 TB/s = 4.45e-05 ms/token), but the weight-streaming part of the step
-    # is ~1 ms too long on H100 while the B200 rows fit: the worst of vLLM's 7 calibration cases, just outside
-    # the band the fit's 80th-percentile rule gives (benchmarks/validation/fit.py). A per-architecture step cost
-    # did not help: the other H100 cases (gpt-oss-20b, 70B TP4) pull the other way.
+    # is ~1 ms too long on H100 while the B200 rows fit: the worst of vLLM's 7 calibration cases (mid 13% high). A
+    # per-architecture step cost did not help: the other H100 cases (gpt-oss-20b, 70B TP4) pull the other way. The
+    # band now comes from the calibrated group's leave-one-out errors (tools/data/bands.json), which include this
+    # miss (measured/predicted 0.874 refitted without it), so it holds the measurement.
     s = _decode_seconds("llama-3.1-8b", "h100", "bf16", 65_600, engine="vllm")
-    assert s.low > 0.009304 and abs(s.mid / 0.009304 - 1) < 0.15
+    assert 0.10 < s.mid / 0.009304 - 1 < 0.15
+    assert s.low <= 0.009304 <= s.high
 
 
 def test_nim_llama_70b_fp8_tp2():
@@ -170,15 +172,17 @@ def test_compute_plan_reports_missing_formats():
     assert speed.compute_plan(h100, weight_format("nvfp4")).code == "no_fp4"
 
 
-def test_uncalibrated_platform_widens_the_band():
-    # No vLLM case on a TPU: the range is widened (engines.json uncalibrated_widening) and says so.
-    lo_k, hi_k = engines.widening()
+def test_uncalibrated_platform_takes_the_uncalibrated_band():
+    # No vLLM case on a TPU: the step says so and its band comes from the "uncalibrated" group of bands.json, never
+    # narrower than the calibrated group's (the generic profile's is wider still or equal).
     calibrated = _decode_seconds("llama-3.1-8b", "h100", "bf16", 1024)
-    f = speed.decode_step(*_model("llama-3.1-8b"), gpus.lookup("tpu v5e"), weight_format("bf16"), 1024, 1).factors
-    assert not f.calibrated and "google-hbm" in f.why_uncalibrated
-    assert (lo_k, hi_k) == (0.7, 1.4)
-    tpu = _decode_seconds("llama-3.1-8b", "tpu v5e", "bf16", 1024)
-    assert tpu.high / tpu.low > calibrated.high / calibrated.low
+    step = speed.decode_step(*_model("llama-3.1-8b"), gpus.lookup("tpu v5e"), weight_format("bf16"), 1024, 1)
+    assert not step.factors.calibrated and "google-hbm" in step.factors.why_uncalibrated
+    assert step.band.group == "uncalibrated" and step.band.kind == "decode"
+    tpu = step.seconds
+    assert tpu.high / tpu.low >= calibrated.high / calibrated.low
+    generic = _decode_seconds("llama-3.1-8b", "tpu v5e", "bf16", 1024, engine="generic")
+    assert generic.high / generic.mid >= tpu.high / tpu.mid and generic.mid / generic.low >= tpu.mid / tpu.low
 
 
 def test_tensor_parallel_must_divide_heads():
