@@ -8,10 +8,28 @@ from dataclasses import dataclass
 
 from ...errors import InvalidInput, UnsupportedConfig
 
+_KIND_TYPES = {"bool": bool, "int": int, "number": (int, float), "str": str, "list": list, "object": dict}
+_KIND_NAMES = {"bool": "true or false (a JSON boolean)", "int": "an integer", "number": "a number",
+               "str": "a string", "list": "a list", "object": "an object"}
+
+
+def _shown(v) -> str:
+    """The offending value with its JSON type: '"false" (a string)'."""
+    kind = {bool: "a boolean", str: "a string", list: "a list", dict: "an object", float: "a number",
+            int: "an integer"}.get(type(v), type(v).__name__)
+    text = repr(v) if not isinstance(v, str) else '"' + v[:40] + '"'
+    return f"{text[:60]} ({kind})"
+
 
 class Cfg:
     """Config lookup with the family defaults underneath; `None` in the file counts as absent only
-    where transformers treats it so (we keep explicit nulls, e.g. sliding_window: null)."""
+    where transformers treats it so (we keep explicit nulls, e.g. sliding_window: null).
+
+    Every scalar a reader uses goes through `typed` (or its short forms flag / int / opt_int / number):
+    a value of the wrong JSON type is refused, naming the field, instead of being coerced. A string
+    "false" in tie_word_embeddings would otherwise be truthy and silently drop the LM head; transformers
+    5 refuses such a config too (its strict config dataclasses raise "Field 'tie_word_embeddings'
+    expected bool, got str")."""
 
     def __init__(self, raw: dict, model_type: str, defaults: dict):
         self.raw = raw
@@ -19,17 +37,43 @@ class Cfg:
         self.model_type = model_type
 
     def get(self, key: str, default=None):
+        """The raw value: only for compound fields (lists, objects, mixed spellings) the caller checks."""
         if key in self.raw:
             return self.raw[key]
         return self.defaults.get(key, default)
 
-    def int(self, key: str, default=None, *, required: bool = True):
+    def typed(self, key: str, kind: str, default=None, *, required: bool = False):
+        """The value of `key` if it is a JSON `kind` (bool, int, number, str, list, object); null or absent
+        gives `default` (the family default first), or an error when `required`."""
         v = self.get(key, default)
-        if v is None and not required:
+        if v is None:
+            v = default
+        if v is None:
+            if required:
+                raise InvalidInput(f"config field {key} is missing; it must be {_KIND_NAMES[kind]}",
+                                   field=f"hf_config.{key}")
             return None
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise InvalidInput(f"config field {key} must be an integer, got {v!r}", field=f"hf_config.{key}")
+        if isinstance(v, bool) != (kind == "bool") or not isinstance(v, _KIND_TYPES[kind]):
+            raise InvalidInput(f"config field {key} must be {_KIND_NAMES[kind]}, got {_shown(v)}",
+                               field=f"hf_config.{key}")
         return v
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        return self.typed(key, "bool", default)
+
+    def int(self, key: str, default=None, *, required: bool = True):
+        return self.typed(key, "int", default, required=required)
+
+    def opt_int(self, key: str, default=None) -> int | None:
+        return self.typed(key, "int", default)
+
+    def first_int(self, *keys: str) -> int:
+        """The first of several spellings of one integer field the file has (n_embed for hidden_size …)."""
+        key = next((k for k in keys if k in self.raw), keys[0])
+        return self.int(key)
+
+    def number(self, key: str, default=None, *, required: bool = True):
+        return self.typed(key, "number", default, required=required)
 
     def int_list(self, key: str, n: int | None = None) -> list[int] | None:
         v = self.get(key)
@@ -89,7 +133,7 @@ def common(cfg: Cfg, **over) -> dict:
     """Fields of a Llama-style decoder (num_attention_heads, attention_bias on all four projections …);
     a field given in `over` is taken as is and not read from the config."""
     def bias() -> bool:
-        return bool(cfg.get("attention_bias", False))
+        return cfg.flag("attention_bias", False)
 
     def heads() -> int:
         return cfg.int("num_attention_heads")
@@ -99,15 +143,15 @@ def common(cfg: Cfg, **over) -> dict:
         hidden_size=lambda: cfg.int("hidden_size"),
         num_layers=lambda: cfg.int("num_hidden_layers"),
         num_heads=heads,
-        num_kv_heads=lambda: cfg.get("num_key_value_heads") if cfg.get("num_key_value_heads") is not None
-        else heads(),
-        head_dim=lambda: cfg.get("head_dim"),
+        num_kv_heads=lambda: heads() if cfg.opt_int("num_key_value_heads") is None
+        else cfg.opt_int("num_key_value_heads"),
+        head_dim=lambda: cfg.opt_int("head_dim"),
         intermediate_size=lambda: cfg.int("intermediate_size"),
-        tied_embeddings=lambda: bool(cfg.get("tie_word_embeddings", False)),
-        max_position_embeddings=lambda: cfg.get("max_position_embeddings"),
+        tied_embeddings=lambda: cfg.flag("tie_word_embeddings", False),
+        max_position_embeddings=lambda: cfg.opt_int("max_position_embeddings"),
         qkv_bias=bias,
         o_bias=bias,
-        mlp_bias=lambda: bool(cfg.get("mlp_bias", False)),
+        mlp_bias=lambda: cfg.flag("mlp_bias", False),
         model_type=lambda: cfg.model_type,
     )
     d = {k: read() for k, read in fields.items() if k not in over}

@@ -23,7 +23,7 @@ def _llama(cfg: Cfg) -> dict:
 def _mistral(cfg: Cfg) -> dict:
     n = cfg.int("num_hidden_layers")
     explicit = layer_types(cfg, n)
-    window = cfg.get("sliding_window")
+    window = cfg.opt_int("sliding_window")
     if explicit is None and cfg.model_type == "ministral":  # MinistralConfig: all sliding when a window is set
         explicit = ("sliding" if window else "full",) * n
     d = common(cfg, sliding_window=window, layer_types=explicit)
@@ -36,9 +36,9 @@ def _mistral(cfg: Cfg) -> dict:
 def _qwen_sliding(cfg: Cfg, n: int) -> tuple[tuple[str, ...] | None, int | None]:
     # Qwen2/3: sliding only if use_sliding_window, and then only for layers >= max_window_layers.
     explicit = layer_types(cfg, n)
-    window = cfg.get("sliding_window") if cfg.get("use_sliding_window") else None
+    window = cfg.opt_int("sliding_window") if cfg.flag("use_sliding_window") else None
     if explicit is not None:
-        return explicit, (window or cfg.get("sliding_window")) if "sliding" in explicit else None
+        return explicit, (window or cfg.opt_int("sliding_window")) if "sliding" in explicit else None
     if not window:
         return None, None
     mwl = cfg.int("max_window_layers")
@@ -49,7 +49,7 @@ def qwen_moe_dense_layers(cfg: Cfg, n: int) -> tuple[int, ...]:
     """Qwen2/3-MoE (and Qwen3-Next): layer i is sparse when it is not in mlp_only_layers and
     (i + 1) % decoder_sparse_step == 0."""
     step = cfg.int("decoder_sparse_step")
-    only = set(cfg.get("mlp_only_layers") or [])
+    only = set(cfg.int_list("mlp_only_layers") or [])
     return tuple(i for i in range(n) if i in only or not (cfg.int("num_experts") > 0 and (i + 1) % step == 0))
 
 
@@ -58,7 +58,7 @@ def _qwen(cfg: Cfg) -> dict:
     types, window = _qwen_sliding(cfg, n)
     is3 = cfg.model_type.startswith("qwen3")
     # Qwen2 hard-codes bias on q/k/v and none on o; Qwen3 follows attention_bias for all four.
-    bias = bool(cfg.get("attention_bias", False)) if is3 else True
+    bias = cfg.flag("attention_bias", False) if is3 else True
     d = common(cfg, layer_types=types, sliding_window=window, qkv_bias=bias, o_bias=bias if is3 else False,
                qk_norm="per_head" if is3 else "none")
     if not is3:
@@ -73,7 +73,7 @@ def _qwen(cfg: Cfg) -> dict:
 
 
 def _phi3(cfg: Cfg) -> dict:
-    return common(cfg, sliding_window=cfg.get("sliding_window"), qkv_bias=False, o_bias=False)
+    return common(cfg, sliding_window=cfg.opt_int("sliding_window"), qkv_bias=False, o_bias=False)
 
 
 def _olmo(cfg: Cfg) -> dict:
@@ -87,19 +87,19 @@ def _olmo(cfg: Cfg) -> dict:
     elif t == "olmo3":
         n = d["num_layers"]
         d["layer_types"] = layer_types(cfg, n) or every_nth_full(n, 4)
-        d["sliding_window"] = cfg.get("sliding_window") if "sliding" in d["layer_types"] else None
+        d["sliding_window"] = cfg.opt_int("sliding_window") if "sliding" in d["layer_types"] else None
     return d
 
 
 def _cohere(cfg: Cfg) -> dict:
     # Parallel block with one LayerNorm (weight, no bias); optional QK LayerNorms over (heads, head_dim).
-    qk = "full" if cfg.get("use_qk_norm") else "none"
+    qk = "full" if cfg.flag("use_qk_norm") else "none"
     d = common(cfg, norm="layernorm_nobias", norms_per_layer=1, parallel_block=True, qk_norm=qk,
-               tied_embeddings=bool(cfg.get("tie_word_embeddings", True)))
+               tied_embeddings=cfg.flag("tie_word_embeddings", True))
     if cfg.model_type == "cohere2":
         n = d["num_layers"]
         d["layer_types"] = layer_types(cfg, n) or every_nth_full(n, cfg.int("sliding_window_pattern", 4))
-        d["sliding_window"] = cfg.get("sliding_window") if "sliding" in d["layer_types"] else None
+        d["sliding_window"] = cfg.opt_int("sliding_window") if "sliding" in d["layer_types"] else None
     return d
 
 
@@ -113,7 +113,7 @@ def _exaone4_types(cfg: Cfg, n: int) -> tuple[str, ...]:
     if explicit is not None:
         return explicit
     pattern = cfg.get("sliding_window_pattern")
-    if cfg.get("sliding_window") is None or not pattern:
+    if cfg.opt_int("sliding_window") is None or not pattern:
         return ("full",) * n
     if isinstance(pattern, str):  # "LLLG": L local (sliding), G global, repeated; the last layer global
         if set(pattern) - {"L", "G"}:
@@ -128,19 +128,19 @@ def _exaone4(cfg: Cfg) -> dict:
     n = cfg.int("num_hidden_layers")
     types = _exaone4_types(cfg, n)
     return common(cfg, qkv_bias=False, o_bias=False, qk_norm="per_head", layer_types=types,
-                  sliding_window=cfg.get("sliding_window") if "sliding" in types else None)
+                  sliding_window=cfg.opt_int("sliding_window") if "sliding" in types else None)
 
 
 def _seed_oss(cfg: Cfg) -> dict:
-    return common(cfg, o_bias=bool(cfg.get("attention_out_bias", False)))
+    return common(cfg, o_bias=cfg.flag("attention_out_bias", False))
 
 
 def _smollm3(cfg: Cfg) -> dict:
     # NoPE layers (no_rope_layers) change no size; sliding only with use_sliding_window, on NoPE layers.
     n = cfg.int("num_hidden_layers")
     types = layer_types(cfg, n)
-    window = cfg.get("sliding_window")
-    if types is None and cfg.get("use_sliding_window") and window:
+    window = cfg.opt_int("sliding_window")
+    if types is None and cfg.flag("use_sliding_window") and window:
         no_rope = cfg.int_list("no_rope_layers", n) or [int((i + 1) % cfg.int("no_rope_layer_interval", 4) != 0)
                                                         for i in range(n)]
         types = tuple("sliding" if not has_rope else "full" for has_rope in no_rope)
@@ -148,9 +148,9 @@ def _smollm3(cfg: Cfg) -> dict:
 
 
 def _ernie(cfg: Cfg) -> dict:
-    bias = bool(cfg.get("use_bias", False))
+    bias = cfg.flag("use_bias", False)
     return common(cfg, qkv_bias=bias, o_bias=bias, mlp_bias=bias,
-                  tied_embeddings=bool(cfg.get("tie_word_embeddings", True)))
+                  tied_embeddings=cfg.flag("tie_word_embeddings", True))
 
 
 def _hunyuan(cfg: Cfg) -> dict:
@@ -159,7 +159,7 @@ def _hunyuan(cfg: Cfg) -> dict:
 
 def _apertus(cfg: Cfg) -> dict:
     # Up/down MLP (no gate); xIELU has two learned scalars (alpha_p, alpha_n) per MLP.
-    act = 2 if cfg.get("hidden_act", "xielu") == "xielu" else 0
+    act = 2 if cfg.typed("hidden_act", "str", "xielu") == "xielu" else 0
     return common(cfg, ffn="standard", mlp_bias=False, qk_norm="per_head", ffn_act_params=act)
 
 

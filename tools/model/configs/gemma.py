@@ -17,7 +17,7 @@ def _alternating(cfg: Cfg, n: int, pattern: int) -> tuple[tuple[str, ...], int]:
 
 def _gemma(cfg: Cfg) -> dict:
     n = cfg.int("num_hidden_layers")
-    d = common(cfg, tied_embeddings=bool(cfg.get("tie_word_embeddings", True)))
+    d = common(cfg, tied_embeddings=cfg.flag("tie_word_embeddings", True))
     if cfg.model_type == "gemma2":
         d["layer_types"], d["sliding_window"] = _alternating(cfg, n, 2)
         d["norms_per_layer"] = 4
@@ -37,7 +37,7 @@ def _gemma3n(cfg: Cfg) -> dict:
     # intermediate_size may be a per-layer list; released E2B/E4B keep it constant.
     return common(cfg, intermediate_size=cfg.uniform("intermediate_size", n), layer_types=types,
                   sliding_window=window, norms_per_layer=4, qk_norm="per_head",
-                  tied_embeddings=bool(cfg.get("tie_word_embeddings", True)),
+                  tied_embeddings=cfg.flag("tie_word_embeddings", True),
                   kv_shared_layers=cfg.int("num_kv_shared_layers"), per_layer_inputs=ple)
 
 

@@ -42,15 +42,15 @@ def _mamba2_mixer(cfg: Cfg, prefix: str, inner: int, **over) -> LinearMixer:
     mamba_d_state, mamba_d_conv, mamba_conv_bias, mamba_proj_bias."""
     kw = dict(num_heads=cfg.int(f"{prefix}n_heads"), head_dim=cfg.int(f"{prefix}d_head"),
               num_groups=cfg.int(f"{prefix}n_groups"), state_size=cfg.int(f"{prefix}d_state"), inner_size=inner,
-              conv_kernel=cfg.int(f"{prefix}d_conv"), conv_bias=bool(cfg.get(f"{prefix}conv_bias")),
-              proj_bias=bool(cfg.get(f"{prefix}proj_bias")))
+              conv_kernel=cfg.int(f"{prefix}d_conv"), conv_bias=cfg.flag(f"{prefix}conv_bias"),
+              proj_bias=cfg.flag(f"{prefix}proj_bias"))
     kw.update(over)
     return LinearMixer("mamba2", **kw)
 
 
 def _expand(cfg: Cfg, key: str) -> int:
     # transformers: int(expand * hidden_size)
-    return int(cfg.get(key) * cfg.int("hidden_size"))
+    return int(cfg.number(key) * cfg.int("hidden_size"))
 
 
 def _mamba2(cfg: Cfg) -> dict:
@@ -59,11 +59,11 @@ def _mamba2(cfg: Cfg) -> dict:
     n, inner = cfg.int("num_hidden_layers"), _expand(cfg, "expand")
     mixer = LinearMixer("mamba2", num_heads=cfg.int("num_heads"), head_dim=cfg.int("head_dim"),
                         num_groups=cfg.int("n_groups"), state_size=cfg.int("state_size"), inner_size=inner,
-                        conv_kernel=cfg.int("conv_kernel"), conv_bias=bool(cfg.get("use_conv_bias")),
-                        proj_bias=bool(cfg.get("use_bias")))
+                        conv_kernel=cfg.int("conv_kernel"), conv_bias=cfg.flag("use_conv_bias"),
+                        proj_bias=cfg.flag("use_bias"))
     return dict(vocab_size=cfg.int("vocab_size"), hidden_size=cfg.int("hidden_size"), num_layers=n,
                 num_heads=mixer.num_heads, head_dim=mixer.head_dim, intermediate_size=inner, positions="none",
-                tied_embeddings=bool(cfg.get("tie_word_embeddings", False)), norms_per_layer=1,
+                tied_embeddings=cfg.flag("tie_word_embeddings", False), norms_per_layer=1,
                 layer_types=("linear",) * n, linear=mixer, no_ffn_layers=tuple(range(n)), model_type=cfg.model_type)
 
 
@@ -74,10 +74,10 @@ def _mamba(cfg: Cfg) -> dict:
     mixer = LinearMixer("mamba", inner_size=_expand(cfg, "expand"), state_size=cfg.int("state_size"),
                         conv_kernel=cfg.int("conv_kernel"),
                         dt_rank=math.ceil(h / 16) if rank == "auto" else cfg.int("time_step_rank"),
-                        conv_bias=bool(cfg.get("use_conv_bias")), proj_bias=bool(cfg.get("use_bias")))
+                        conv_bias=cfg.flag("use_conv_bias"), proj_bias=cfg.flag("use_bias"))
     return dict(vocab_size=cfg.int("vocab_size"), hidden_size=h, num_layers=n, num_heads=1, head_dim=h,
                 intermediate_size=mixer.inner_size, positions="none", norms_per_layer=1,
-                tied_embeddings=bool(cfg.get("tie_word_embeddings", True)), layer_types=("linear",) * n,
+                tied_embeddings=cfg.flag("tie_word_embeddings", True), layer_types=("linear",) * n,
                 linear=mixer, no_ffn_layers=tuple(range(n)), model_type=cfg.model_type)
 
 
@@ -116,15 +116,15 @@ def _nemotron_h(cfg: Cfg) -> dict:
     if not isinstance(pattern, str) or not pattern or set(pattern) - set(_NEMOTRON_CHARS):
         raise InvalidInput("nemotron_h needs hybrid_override_pattern (M, *, -, E per layer) or layers_block_type",
                            field="hf_config.hybrid_override_pattern")
-    if cfg.get("moe_latent_size") is not None:
+    if cfg.opt_int("moe_latent_size") is not None:
         raise UnsupportedConfig("nemotron_h with moe_latent_size (latent MoE projections) is not supported",
                                 field="hf_config.moe_latent_size")
     n = len(pattern)
     mixer = LinearMixer("mamba2", num_heads=cfg.int("mamba_num_heads"), head_dim=cfg.int("mamba_head_dim"),
                         num_groups=cfg.int("n_groups"), state_size=cfg.int("ssm_state_size"),
                         inner_size=cfg.int("mamba_num_heads") * cfg.int("mamba_head_dim"),
-                        conv_kernel=cfg.int("conv_kernel"), conv_bias=bool(cfg.get("use_conv_bias")),
-                        proj_bias=bool(cfg.get("use_bias")))
+                        conv_kernel=cfg.int("conv_kernel"), conv_bias=cfg.flag("use_conv_bias"),
+                        proj_bias=cfg.flag("use_bias"))
     moe = None
     if "E" in pattern:
         n_shared = cfg.int("n_shared_experts", required=False) or 0
@@ -132,7 +132,7 @@ def _nemotron_h(cfg: Cfg) -> dict:
                   expert_intermediate_size=cfg.int("moe_intermediate_size"), num_shared_experts=n_shared,
                   shared_intermediate_size=cfg.int("moe_shared_expert_intermediate_size") if n_shared else 0,
                   dense_layers=tuple(i for i, c in enumerate(pattern) if c == "-"), router_score_bias=True)
-    head_dim = cfg.raw.get("head_dim", cfg.raw.get("attention_head_dim", cfg.defaults["head_dim"]))
+    head_dim = cfg.first_int("head_dim", "attention_head_dim")
     # One RMSNorm per block; each block holds one of: Mamba-2 mixer, attention, ReLU² MLP, MoE.
     return common(cfg, num_layers=n, head_dim=head_dim, ffn="standard", norms_per_layer=1,
                   layer_types=tuple(_NEMOTRON_CHARS[c] for c in pattern), linear=mixer, moe=moe,
@@ -142,10 +142,10 @@ def _nemotron_h(cfg: Cfg) -> dict:
 def _falcon_h1(cfg: Cfg) -> dict:
     # Every layer runs attention and a Mamba-2 mixer side by side, then an MLP.
     n = cfg.int("num_hidden_layers")
-    d_ssm = cfg.get("mamba_d_ssm")
+    d_ssm = cfg.opt_int("mamba_d_ssm")
     inner = d_ssm if d_ssm is not None else _expand(cfg, "mamba_expand")
-    mixer = _mamba2_mixer(cfg, "mamba_", inner, out_bias=bool(cfg.get("projectors_bias")),
-                          gated_norm=bool(cfg.get("mamba_rms_norm")))
+    mixer = _mamba2_mixer(cfg, "mamba_", inner, out_bias=cfg.flag("projectors_bias"),
+                          gated_norm=cfg.flag("mamba_rms_norm"))
     return common(cfg, layer_types=("hybrid",) * n, linear=mixer)
 
 
@@ -157,7 +157,7 @@ def _jamba(cfg: Cfg) -> dict:
     dt_rank = math.ceil(h / 16) if dt_rank == "auto" else cfg.int("mamba_dt_rank")
     mixer = LinearMixer("mamba", inner_size=_expand(cfg, "mamba_expand"), state_size=cfg.int("mamba_d_state"),
                         conv_kernel=cfg.int("mamba_d_conv"), dt_rank=dt_rank,
-                        conv_bias=bool(cfg.get("mamba_conv_bias")), proj_bias=bool(cfg.get("mamba_proj_bias")),
+                        conv_bias=cfg.flag("mamba_conv_bias"), proj_bias=cfg.flag("mamba_proj_bias"),
                         bc_norms=True)
     moe = MoE(num_experts=cfg.int("num_experts"), experts_per_token=cfg.int("num_experts_per_tok"),
               expert_intermediate_size=cfg.int("intermediate_size"),
@@ -174,17 +174,17 @@ def _lfm2(cfg: Cfg) -> dict:
         idx = set(range(n) if idx is None else idx)
         types = tuple("full" if i in idx else "linear" for i in range(n))
     ff = cfg.int("intermediate_size")
-    if cfg.get("block_auto_adjust_ff_dim"):  # Lfm2MLP: 2/3 of it, times the multiplier, rounded up
+    if cfg.flag("block_auto_adjust_ff_dim"):  # Lfm2MLP: 2/3 of it, times the multiplier, rounded up
         ff = int(2 * ff / 3)
-        mult = cfg.get("block_ffn_dim_multiplier")
+        mult = cfg.number("block_ffn_dim_multiplier", required=False)
         if mult is not None:
             step = cfg.int("block_multiple_of")
             ff = step * ((int(mult * ff) + step - 1) // step)
     h = cfg.int("hidden_size")
     mixer = LinearMixer("short_conv", inner_size=h, conv_kernel=cfg.int("conv_L_cache"),
-                        conv_bias=bool(cfg.get("conv_bias")), proj_bias=bool(cfg.get("conv_bias")))
+                        conv_bias=cfg.flag("conv_bias"), proj_bias=cfg.flag("conv_bias"))
     return common(cfg, intermediate_size=ff, layer_types=types, linear=mixer, qk_norm="per_head",
-                  tied_embeddings=bool(cfg.get("tie_word_embeddings", True)))
+                  tied_embeddings=cfg.flag("tie_word_embeddings", True))
 
 
 def _minimax(cfg: Cfg) -> dict:

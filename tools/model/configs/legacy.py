@@ -12,10 +12,10 @@ from .base import Cfg, Family, common
 
 def _gpt2(cfg: Cfg) -> dict:
     h = cfg.int("n_embd")
-    inner = cfg.get("n_inner")
+    inner = cfg.opt_int("n_inner")
     return dict(vocab_size=cfg.int("vocab_size"), hidden_size=h, num_layers=cfg.int("n_layer"),
                 num_heads=cfg.int("n_head"), intermediate_size=inner if inner else 4 * h, ffn="standard",
-                tied_embeddings=bool(cfg.get("tie_word_embeddings", True)), qkv_bias=True, o_bias=True,
+                tied_embeddings=cfg.flag("tie_word_embeddings", True), qkv_bias=True, o_bias=True,
                 mlp_bias=True, norm="layernorm", positions="learned",
                 max_position_embeddings=cfg.int("n_positions"), model_type="gpt2")
 
@@ -23,10 +23,10 @@ def _gpt2(cfg: Cfg) -> dict:
 def _gptj(cfg: Cfg) -> dict:
     # Parallel block with one LayerNorm; unbiased q/k/v/out, biased fc_in/fc_out and LM head.
     h = cfg.int("n_embd")
-    inner = cfg.get("n_inner")
+    inner = cfg.opt_int("n_inner")
     return dict(vocab_size=cfg.int("vocab_size"), hidden_size=h, num_layers=cfg.int("n_layer"),
                 num_heads=cfg.int("n_head"), intermediate_size=inner if inner else 4 * h, ffn="standard",
-                tied_embeddings=bool(cfg.get("tie_word_embeddings", False)), mlp_bias=True, norm="layernorm",
+                tied_embeddings=cfg.flag("tie_word_embeddings", False), mlp_bias=True, norm="layernorm",
                 norms_per_layer=1, parallel_block=True, lm_head_bias=True,
                 max_position_embeddings=cfg.int("n_positions"), model_type="gptj")
 
@@ -34,7 +34,7 @@ def _gptj(cfg: Cfg) -> dict:
 def _gpt_bigcode(cfg: Cfg) -> dict:
     # GPT-2 layout with multi-query attention (one K/V head) when multi_query.
     d = _gpt2(cfg)
-    d.update(num_kv_heads=1 if cfg.get("multi_query", True) else None, model_type="gpt_bigcode")
+    d.update(num_kv_heads=1 if cfg.flag("multi_query", True) else None, model_type="gpt_bigcode")
     return d
 
 
@@ -52,11 +52,11 @@ def _gpt_neo(cfg: Cfg) -> dict:
         raise InvalidInput(f"attention_types expand to {len(kinds)} layers, num_layers is {n}",
                            field="hf_config.attention_types")
     h = cfg.int("hidden_size")
-    inner = cfg.get("intermediate_size")
+    inner = cfg.opt_int("intermediate_size")
     return dict(vocab_size=cfg.int("vocab_size"), hidden_size=h, num_layers=n, num_heads=cfg.int("num_heads"),
                 intermediate_size=inner if inner else 4 * h, ffn="standard", norm="layernorm", o_bias=True,
                 mlp_bias=True, positions="learned", max_position_embeddings=cfg.int("max_position_embeddings"),
-                tied_embeddings=bool(cfg.get("tie_word_embeddings", True)), layer_types=tuple(kinds),
+                tied_embeddings=cfg.flag("tie_word_embeddings", True), layer_types=tuple(kinds),
                 sliding_window=cfg.int("window_size") if "sliding" in kinds else None, model_type="gpt_neo")
 
 
@@ -67,26 +67,24 @@ def _opt(cfg: Cfg) -> dict:
     if cfg.int("word_embed_proj_dim") != h:
         raise UnsupportedConfig("OPT with word_embed_proj_dim != hidden_size (project_in/out, OPT-350M) is not "
                                 "supported", field="hf_config.word_embed_proj_dim")
-    bias = bool(cfg.get("enable_bias", True))
-    affine = bool(cfg.get("layer_norm_elementwise_affine", True))
+    bias = cfg.flag("enable_bias", True)
+    affine = cfg.flag("layer_norm_elementwise_affine", True)
     return dict(vocab_size=cfg.int("vocab_size"), hidden_size=h, num_layers=cfg.int("num_hidden_layers"),
                 num_heads=cfg.int("num_attention_heads"), intermediate_size=cfg.int("ffn_dim"), ffn="standard",
                 qkv_bias=bias, o_bias=bias, mlp_bias=bias, norm="layernorm" if affine else "nonparametric",
-                final_norm=bool(cfg.get("do_layer_norm_before")) and not cfg.get("_remove_final_layer_norm"),
+                final_norm=cfg.flag("do_layer_norm_before") and not cfg.flag("_remove_final_layer_norm"),
                 positions="learned", max_position_embeddings=cfg.int("max_position_embeddings"), position_offset=2,
-                tied_embeddings=bool(cfg.get("tie_word_embeddings", True)), model_type="opt")
+                tied_embeddings=cfg.flag("tie_word_embeddings", True), model_type="opt")
 
 
 def _bloom(cfg: Cfg) -> dict:
     # ALiBi, a LayerNorm after the embedding, fused biased QKV, biased dense and 4h MLP. Hub configs may
     # still say n_embed for hidden_size (BloomConfig accepts it).
-    h = cfg.raw.get("hidden_size", cfg.raw.get("n_embed", cfg.defaults["hidden_size"]))
-    if isinstance(h, bool) or not isinstance(h, int):
-        raise InvalidInput(f"config field hidden_size must be an integer, got {h!r}", field="hf_config.hidden_size")
+    h = cfg.first_int("hidden_size", "n_embed")
     return dict(vocab_size=cfg.int("vocab_size"), hidden_size=h, num_layers=cfg.int("n_layer"),
                 num_heads=cfg.int("n_head"), intermediate_size=4 * h, ffn="standard", qkv_bias=True, o_bias=True,
                 mlp_bias=True, norm="layernorm", embedding_norm=True, positions="alibi",
-                tied_embeddings=bool(cfg.get("tie_word_embeddings", True)), model_type="bloom")
+                tied_embeddings=cfg.flag("tie_word_embeddings", True), model_type="bloom")
 
 
 def _codegen(cfg: Cfg) -> dict:
@@ -97,9 +95,9 @@ def _codegen(cfg: Cfg) -> dict:
 
 
 def _gpt_neox(cfg: Cfg) -> dict:
-    bias = bool(cfg.get("attention_bias", True))
+    bias = cfg.flag("attention_bias", True)
     return common(cfg, ffn="standard", norm="layernorm", qkv_bias=bias, o_bias=bias, mlp_bias=True,
-                  num_kv_heads=None, head_dim=None, parallel_block=bool(cfg.get("use_parallel_residual")))
+                  num_kv_heads=None, head_dim=None, parallel_block=cfg.flag("use_parallel_residual"))
 
 
 def _phi(cfg: Cfg) -> dict:
@@ -107,47 +105,47 @@ def _phi(cfg: Cfg) -> dict:
     # QK LayerNorms (weight + bias).
     return common(cfg, ffn="standard", norm="layernorm", norms_per_layer=1, parallel_block=True, qkv_bias=True,
                   o_bias=True, mlp_bias=True, lm_head_bias=True, head_dim=None,
-                  qk_norm="per_head" if cfg.get("qk_layernorm") else "none")
+                  qk_norm="per_head" if cfg.flag("qk_layernorm") else "none")
 
 
 def _stablelm(cfg: Cfg) -> dict:
     # LayerNorms with bias; q/k/v bias by use_qkv_bias; per-head QK LayerNorms without bias (one per head,
     # so q has num_heads x head_dim weights); the parallel-residual variant drops post_attention_layernorm.
-    parallel = bool(cfg.get("use_parallel_residual"))
+    parallel = cfg.flag("use_parallel_residual")
     return common(cfg, norm="layernorm", norms_per_layer=1 if parallel else 2, parallel_block=parallel,
-                  qkv_bias=bool(cfg.get("use_qkv_bias")), o_bias=False, head_dim=None,
-                  qk_norm="full" if cfg.get("qk_layernorm") else "none", qk_norm_kind="layernorm_nobias")
+                  qkv_bias=cfg.flag("use_qkv_bias"), o_bias=False, head_dim=None,
+                  qk_norm="full" if cfg.flag("qk_layernorm") else "none", qk_norm_kind="layernorm_nobias")
 
 
 def _starcoder2(cfg: Cfg) -> dict:
-    bias = bool(cfg.get("use_bias", True))
+    bias = cfg.flag("use_bias", True)
     return common(cfg, ffn="standard", norm="layernorm", qkv_bias=bias, o_bias=bias, mlp_bias=bias,
-                  sliding_window=cfg.get("sliding_window"), tied_embeddings=bool(cfg.get("tie_word_embeddings", True)))
+                  sliding_window=cfg.opt_int("sliding_window"), tied_embeddings=cfg.flag("tie_word_embeddings", True))
 
 
 def _falcon(cfg: Cfg) -> dict:
     h = cfg.int("hidden_size")
     heads = cfg.int("num_attention_heads")
-    new_arch = bool(cfg.get("new_decoder_architecture"))
+    new_arch = cfg.flag("new_decoder_architecture")
     # New architecture: grouped KV heads; old: multi_query means one shared KV head.
-    old_kv = 1 if cfg.get("multi_query") else heads
-    kv = (cfg.get("num_kv_heads") or heads) if new_arch else old_kv
-    bias = bool(cfg.get("bias"))
-    parallel = bool(cfg.get("parallel_attn"))
+    old_kv = 1 if cfg.flag("multi_query") else heads
+    kv = (cfg.opt_int("num_kv_heads") or heads) if new_arch else old_kv
+    bias = cfg.flag("bias")
+    parallel = cfg.flag("parallel_attn")
     # transformers FalconDecoderLayer: sequential blocks have input + post-attention LayerNorms; parallel
     # blocks have ln_attn + ln_mlp when num_ln_in_parallel_attn == 2 (None means 2 for the new
     # architecture), else one input LayerNorm (Falcon-7B; Falcon2-11B sets 1).
-    n_ln = cfg.get("num_ln_in_parallel_attn")
+    n_ln = cfg.opt_int("num_ln_in_parallel_attn")
     if n_ln is None and new_arch:
         n_ln = 2
     norms = 2 if not parallel or n_ln == 2 else 1
-    ffn = cfg.get("ffn_hidden_size") or 4 * h
+    ffn = cfg.opt_int("ffn_hidden_size") or 4 * h
     return dict(vocab_size=cfg.int("vocab_size"), hidden_size=h, num_layers=cfg.int("num_hidden_layers"),
                 num_heads=heads, num_kv_heads=kv, intermediate_size=ffn, ffn="standard",
-                tied_embeddings=bool(cfg.get("tie_word_embeddings", True)), qkv_bias=bias, o_bias=bias,
+                tied_embeddings=cfg.flag("tie_word_embeddings", True), qkv_bias=bias, o_bias=bias,
                 mlp_bias=bias, norm="layernorm", norms_per_layer=norms,
-                positions="alibi" if cfg.get("alibi") else "rotary",
-                max_position_embeddings=cfg.get("max_position_embeddings"), parallel_block=parallel,
+                positions="alibi" if cfg.flag("alibi") else "rotary",
+                max_position_embeddings=cfg.opt_int("max_position_embeddings"), parallel_block=parallel,
                 model_type="falcon")
 
 

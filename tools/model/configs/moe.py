@@ -15,7 +15,7 @@ from .base import Cfg, Family, common, every_nth_full, layer_types
 def _gpt_oss(cfg: Cfg) -> dict:
     n = cfg.int("num_hidden_layers")
     types = layer_types(cfg, n) or every_nth_full(n, 2)
-    top_k = cfg.raw.get("num_experts_per_tok", cfg.raw.get("experts_per_token", cfg.defaults["num_experts_per_tok"]))
+    top_k = cfg.first_int("num_experts_per_tok", "experts_per_token")
     moe = MoE(num_experts=cfg.int("num_local_experts"), experts_per_token=top_k,
               expert_intermediate_size=cfg.int("intermediate_size"), router_bias=True)
     return common(cfg, layer_types=types, sliding_window=cfg.int("sliding_window"), attention_sinks=True, moe=moe,
@@ -35,8 +35,8 @@ def _granitemoe(cfg: Cfg) -> dict:
 
 def _phimoe(cfg: Cfg) -> dict:
     # LayerNorms with bias, all four attention projections biased by attention_bias, optional LM-head bias.
-    return _simple_moe(cfg, norm="layernorm", sliding_window=cfg.get("sliding_window"),
-                       lm_head_bias=bool(cfg.get("lm_head_bias")))
+    return _simple_moe(cfg, norm="layernorm", sliding_window=cfg.opt_int("sliding_window"),
+                       lm_head_bias=cfg.flag("lm_head_bias"))
 
 
 def _ernie_moe(cfg: Cfg) -> dict:
@@ -47,13 +47,13 @@ def _ernie_moe(cfg: Cfg) -> dict:
     dense = tuple(i for i in range(n) if not ((i + 1) % interval == 0 and start <= i <= end))
     inter = cfg.int("moe_intermediate_size")
     shared = cfg.int("moe_num_shared_experts")
-    bias = bool(cfg.get("use_bias", False))
+    bias = cfg.flag("use_bias", False)
     # The router keeps a per-expert score-correction bias (moe_statics) as a parameter.
     moe = MoE(num_experts=cfg.int("moe_num_experts"), experts_per_token=cfg.int("moe_k"),
               expert_intermediate_size=inter, num_shared_experts=shared, shared_intermediate_size=shared * inter,
               dense_layers=dense, router_score_bias=True)
     return common(cfg, qkv_bias=bias, o_bias=bias, mlp_bias=bias, lm_head_bias=bias, moe=moe,
-                  tied_embeddings=bool(cfg.get("tie_word_embeddings", True)))
+                  tied_embeddings=cfg.flag("tie_word_embeddings", True))
 
 
 def _hunyuan_moe(cfg: Cfg) -> dict:
@@ -83,14 +83,14 @@ def _glm4_moe(cfg: Cfg) -> dict:
     n = cfg.int("num_hidden_layers")
     # attention_bias puts a bias on q/k/v only; QK RMSNorm per head with use_qk_norm. MTP layers
     # (num_nextn_predict_layers) are not part of the decoder transformers builds and are not counted.
-    return common(cfg, o_bias=False, qk_norm="per_head" if cfg.get("use_qk_norm") else "none",
+    return common(cfg, o_bias=False, qk_norm="per_head" if cfg.flag("use_qk_norm") else "none",
                   moe=_first_k_dense(cfg, n))
 
 
 def _dots1(cfg: Cfg) -> dict:
     n = cfg.int("num_hidden_layers")
     types = layer_types(cfg, n)
-    window = cfg.get("sliding_window")
+    window = cfg.opt_int("sliding_window")
     if types is None and window is not None:
         types = tuple("sliding" if i >= cfg.int("max_window_layers") else "full" for i in range(n))
     return common(cfg, qk_norm="per_head", moe=_first_k_dense(cfg, n), layer_types=types,
@@ -106,7 +106,7 @@ def _minimax_m2(cfg: Cfg) -> dict:
 
 def _llama4(cfg: Cfg) -> dict:
     n = cfg.int("num_hidden_layers")
-    chunk = cfg.get("attention_chunk_size")
+    chunk = cfg.opt_int("attention_chunk_size")
     types = layer_types(cfg, n, allowed=("full_attention", "chunked_attention"))
     if types is None:
         # RoPE layers attend within chunks; every no_rope_layer_interval-th layer is NoPE and global.
