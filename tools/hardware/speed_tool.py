@@ -7,7 +7,7 @@ from .. import bands
 from ..model.formats import kv_format
 from ..model.params import parameter_count
 from ..model.resolve import checkpoint_block, describe, resolve_model, weights_for_model
-from ..model.shape import ModelShape
+from ..model.window import context_warnings
 from ..schemas import overhead_bytes
 from ..units import GB
 from . import engines as eng
@@ -60,11 +60,7 @@ def efficiencies(f: eng.Factors) -> dict:
             "moe_layer_overhead_us": f.moe_layer_s.scale(1e6).as_dict(3)}
 
 
-def _context_warnings(shape: ModelShape, context: int) -> list[str]:
-    limit = shape.max_position_embeddings
-    if limit and context > limit:
-        return [f"context_tokens {context:,} exceeds the model's window ({limit:,}); computed anyway"]
-    return []
+_context_warnings = context_warnings  # the model package's one window convention (tools/model/window.py)
 
 
 def _serving(shape, params, g, wfmt, kvfmt, inp, tp, e, cap) -> tuple[dict, list]:

@@ -9,7 +9,7 @@ from ..model.formats import kv_format
 from ..model.memory import weight_bytes
 from ..model.params import parameter_count
 from ..model.resolve import checkpoint_block, describe, resolve_model, weights_for_model
-from ..model.shape import ModelShape
+from ..model.window import context_warnings
 from ..registry import CliSpec, Tool
 from ..schemas import (
     ARCH_CLI,
@@ -39,11 +39,7 @@ _PRICE = {"type": "number", "exclusiveMinimum": 0, "description": "Overrides the
 # Accepted (CLI --overhead-gib, raw JSON) but left out of the schema sent to Claude to keep it short.
 
 
-def _context_warnings(shape: ModelShape, context: int) -> list[str]:
-    limit = shape.max_position_embeddings
-    if limit and context > limit:
-        return [f"context_tokens {context:,} exceeds the model's window ({limit:,}); computed anyway"]
-    return []
+_context_warnings = context_warnings  # the model package's one window convention (tools/model/window.py)
 
 
 def _r(x: float | None, digits: int = 3) -> float | int | None:

@@ -143,7 +143,11 @@ class ModelShape:
     qk_norm_kind: str | None = None  # the QK norms' own kind when it differs from `norm` (StableLM)
     final_norm: bool = True
     positions: str = "rotary"
-    max_position_embeddings: int | None = None  # learned table size; also the model's context window
+    max_position_embeddings: int | None = None  # learned table size; the context window unless set below
+    # The window the config sets up (tools/model/window.py: YaRN's original x factor can exceed
+    # max_position_embeddings) and how it was derived; None → max_position_embeddings.
+    context_window: int | None = None
+    context_window_basis: str | None = None
     moe: MoE | None = None
     mla: MLA | None = None
     layer_types: tuple[str, ...] | None = None  # per layer, one of LAYER_KINDS; None → all full (or sliding)
@@ -170,6 +174,7 @@ class ModelShape:
         _positive("norms_per_layer", self.norms_per_layer, allow_zero=True)
         _positive("max_position_embeddings", self.max_position_embeddings, allow_none=True)
         _positive("sliding_window", self.sliding_window, allow_none=True)
+        _positive("context_window", self.context_window, allow_none=True)
         if self.num_kv_heads is None:
             object.__setattr__(self, "num_kv_heads", self.num_heads)
         _positive("num_kv_heads", self.num_kv_heads)
@@ -235,6 +240,11 @@ class ModelShape:
 
     # -- derived views used by several calculators --------------------------------------------------
     @property
+    def context_limit(self) -> int | None:
+        """The model's context window in tokens (None: unknown)."""
+        return self.context_window or self.max_position_embeddings
+
+    @property
     def kinds(self) -> tuple[str, ...]:
         """Attention kind of every layer; a global sliding_window without layer_types slides everywhere
         (Mistral v0.1, Phi-3 convention in transformers)."""
@@ -294,4 +304,5 @@ class ResolvedModel:
     entry_id: str | None = None
     as_of: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    read_from: str | None = None  # catalog entries read from a copy of `source` (tools/model/catalog.py)
     checkpoint: CheckpointSummary | None = None  # stored tensor bytes, when headers were read (Hub, local)

@@ -43,6 +43,7 @@ from .resolve import (
     weights_for_model,
 )
 from .shape import ModelShape, ResolvedModel
+from .window import context_warnings
 
 
 def shape_summary(shape: ModelShape) -> dict:
@@ -51,6 +52,10 @@ def shape_summary(shape: ModelShape) -> dict:
          "vocab_size": shape.vocab_size, "ffn": shape.ffn, "tied_embeddings": shape.tied_embeddings}
     if shape.max_position_embeddings:
         s["max_position_embeddings"] = shape.max_position_embeddings
+    if shape.context_limit:
+        s["context_window_tokens"] = shape.context_limit
+        if shape.context_window_basis:
+            s["context_window_basis"] = shape.context_window_basis
     if shape.moe:
         m = shape.moe
         s["moe"] = {"experts": m.num_experts, "experts_per_token": m.experts_per_token,
@@ -77,12 +82,7 @@ def shape_summary(shape: ModelShape) -> dict:
     return s
 
 
-def _context_warnings(shape: ModelShape, context: int) -> list[str]:
-    limit = shape.max_position_embeddings
-    if limit and context > limit:
-        return [f"context_tokens {context:,} exceeds the model's max_position_embeddings {limit:,}; "
-                "computed anyway, but the model was not trained for it"]
-    return []
+_context_warnings = context_warnings  # one convention for every calculator (tools/model/window.py)
 
 
 # -- parameter_count ---------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ def kv_report(m: ResolvedModel, context: int, batch: int, kv_dtype: str, budget:
         max_ctx = max_context_for_budget(layout, budget, batch)
         out["budget"] = {"memory_budget_bytes": budget, "max_context_tokens_at_batch": max_ctx,
                          "max_sequences_at_context": max_sequences_for_budget(layout, budget, context)}
-        window = m.shape.max_position_embeddings
+        window = m.shape.context_limit
         if max_ctx == 0 and layout.state_layers:
             warnings.append(f"the fixed state of {batch} sequence(s) alone ({layout.state_bytes_per_sequence * batch:,}"
                             " bytes) exceeds the budget")

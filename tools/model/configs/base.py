@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...errors import InvalidInput, UnsupportedConfig
+from ..window import window_from_config
 
 _KIND_TYPES = {"bool": bool, "int": int, "number": (int, float), "str": str, "list": list, "object": dict}
 _KIND_NAMES = {"bool": "true or false (a JSON boolean)", "int": "an integer", "number": "a number",
@@ -156,6 +157,11 @@ def common(cfg: Cfg, **over) -> dict:
     )
     d = {k: read() for k, read in fields.items() if k not in over}
     d.update(over)
+    if "context_window" not in over:
+        rope = cfg.get("rope_scaling")
+        rope = cfg.get("rope_parameters") if rope is None else rope  # transformers 5 spelling
+        d["context_window"], d["context_window_basis"], _ = window_from_config(
+            d.get("max_position_embeddings"), rope, cfg.opt_int("original_max_position_embeddings"))
     return d
 
 
