@@ -1,8 +1,12 @@
 """The model catalog: named models with exact shapes and provenance, and a forgiving name lookup.
 
-Entries hold the model's own config.json fields (copied from the official file), so the same reader
-that handles user configs builds every catalog shape; `architecture` entries (illustrative tiers) hold
-explicit fields instead.
+Entries hold the model's own config.json fields, so the same reader that handles user configs builds every
+catalog shape; `architecture` entries (illustrative tiers) hold explicit fields instead.
+
+Provenance: `source` names the publisher's own file (its config.json, or its model card / paper), which is
+what results cite. Where the values were read from a copy instead (a gated repository cannot be read here, so
+a mirror, a vendored copy in another project, or a derivative was used), `read_from` says which copy and why,
+`verified` is false, and `cross_checks` lists the independent copies they were compared with.
 """
 
 from __future__ import annotations
@@ -35,9 +39,17 @@ class CatalogEntry:
     published_params_source: str | None
     notes: str
     speculative: bool
+    read_from: dict | None = None  # {"copy": URL or locator, "why": ...} when not read from `source` itself
+    verified: bool = False  # values read from the publisher's own file
+    cross_checks: tuple[str, ...] = ()
 
     def provenance(self) -> dict:
-        out = {"id": self.id, "name": self.name, "source": self.source, "as_of": self.as_of}
+        out = {"id": self.id, "name": self.name, "source": self.source, "as_of": self.as_of,
+               "verified": self.verified}
+        if self.read_from:
+            out["read_from"] = dict(self.read_from)
+        if self.cross_checks:
+            out["cross_checks"] = list(self.cross_checks)
         if self.published_params:
             out["published_params"] = self.published_params
             out["published_params_source"] = self.published_params_source
@@ -71,7 +83,8 @@ def entries() -> tuple[CatalogEntry, ...]:
                 aliases=tuple(e.get("aliases", ())), hf_repo=e.get("hf_repo"), config=e.get("config"),
                 architecture=e.get("architecture"), published_params=e.get("published_params"),
                 published_params_source=e.get("published_params_source"), notes=e.get("notes") or "",
-                speculative=bool(e.get("speculative")),
+                speculative=bool(e.get("speculative")), read_from=e.get("read_from"),
+                verified=bool(e.get("verified")), cross_checks=tuple(e.get("cross_checks", ())),
             ))
     return tuple(out)
 

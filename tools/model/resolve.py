@@ -205,7 +205,7 @@ def resolve_model(inp: dict) -> ResolvedModel:
 def _from_entry(entry: CatalogEntry, extra_notes: tuple[str, ...] = ()) -> ResolvedModel:
     shape, notes = read_entry(entry)  # the entry's provenance notes are in model_lookup, not repeated everywhere
     return ResolvedModel(shape, source=entry.source, label=entry.name, entry_id=entry.id, as_of=entry.as_of,
-                         notes=notes + extra_notes)
+                         notes=notes + extra_notes, read_from=(entry.read_from or {}).get("copy"))
 
 
 def resolve_reference(text: str) -> ResolvedModel:
@@ -300,6 +300,8 @@ def checkpoint_block(m: ResolvedModel, params) -> dict | None:
 def describe(model: ResolvedModel) -> dict:
     """The `model` block of every result: what was computed and where its shape came from."""
     out = {"name": model.label, "shape_source": model.source}
+    if model.read_from:
+        out["shape_read_from"] = model.read_from  # the copy the catalog values were read from (source is gated etc.)
     if model.entry_id:
         out["catalog_id"] = model.entry_id
         out["as_of"] = model.as_of
