@@ -312,16 +312,19 @@ def weights_for(checkpoint: CheckpointSummary | None, inp: dict,
     return cp.weight_format(params_total), a, warnings
 
 
-def checkpoint_report(cp: CheckpointSummary, params) -> dict:
+def checkpoint_report(cp: CheckpointSummary, params, estimate: Callable[[WeightFormat], WeightFormat] | None = None
+                      ) -> dict:
     """The `checkpoint` block of memory/fit/speed/params results: stored bytes, and beside them what the
-    format-name estimate would have said (the difference is what reading the headers buys)."""
+    format-name estimate would have said (the difference is what reading the headers buys). `estimate` refines
+    a format for the model's shape (GGUF file types tensor by tensor: resolve.shaped_weight_format)."""
     from .formats import WEIGHT_ALIASES, WEIGHT_FORMATS
     from .memory import weight_bytes
 
     out = cp.to_dict()
     key = WEIGHT_ALIASES.get(cp.format, cp.format)
     if key in WEIGHT_FORMATS:
-        est = weight_bytes(params, WEIGHT_FORMATS[key])[0]
+        fmt = WEIGHT_FORMATS[key] if estimate is None else estimate(WEIGHT_FORMATS[key])
+        est = weight_bytes(params, fmt)[0]
         out["format_estimate_bytes"] = est
         out["format_estimate_error_pct"] = round((est - cp.stored.total) / cp.stored.total * 100, 2) \
             if cp.stored.total else None

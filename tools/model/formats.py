@@ -80,13 +80,15 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.name: f for f in [
     _wf("q4_k", Fraction(144 * 8, 256), _GGUF, "all tensors Q4_K; the usual mix is q4_k_m"),
     _wf("q5_k", Fraction(176 * 8, 256), _GGUF, "all tensors Q5_K; the usual mix is q5_k_m"),
     _wf("iq4_xs", Fraction(136 * 8, 256), _GGUF),
-    # The _M mixes keep some tensors (attn_v, ffn_down halves, output) at higher types, so their average
-    # depends on the model; the quantize table's Llama-3-8B file sizes give the average:
-    # Q4_K_M 4.58 GiB, Q5_K_M 5.33 GiB over 8,030,261,248 weights → 4.899 and 5.701 bits.
+    # The _M mixes keep some tensors (attn_v, ffn_down halves, output) at higher types, and rows whose width is
+    # not a multiple of 256 fall back to other types, so their average depends on the model. For a known model
+    # every GGUF type here is laid out tensor by tensor instead (tools/model/gguf_quant.py, via
+    # resolve.weights_for_model); these averages serve only where no shape is at hand. The quantize table's
+    # Llama-3-8B file sizes give them: Q4_K_M 4.58 GiB, Q5_K_M 5.33 GiB over 8,030,261,248 weights → 4.899, 5.701.
     _wf("q4_k_m", Fraction(round(4.58 * 2**30 * 8 / 8030261248 * 1000), 1000), _QUANTIZE,
-        "average of the mix measured on Llama-3-8B (4.58 GiB); varies ±0.1 bit by model"),
+        "without a model shape: the mix's average on Llama-3-8B (4.58 GiB); a model's own is computed per tensor"),
     _wf("q5_k_m", Fraction(round(5.33 * 2**30 * 8 / 8030261248 * 1000), 1000), _QUANTIZE,
-        "average of the mix measured on Llama-3-8B (5.33 GiB); varies ±0.1 bit by model"),
+        "without a model shape: the mix's average on Llama-3-8B (5.33 GiB); a model's own is computed per tensor"),
 ]}
 
 WEIGHT_ALIASES = {"float32": "fp32", "float16": "fp16", "half": "fp16", "bfloat16": "bf16", "e4m3": "fp8",

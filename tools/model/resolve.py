@@ -278,14 +278,38 @@ def from_checkpoint(cp: Checkpoint, extra_notes: tuple[str, ...] = ()) -> Resolv
 
 def weights_for_model(m: ResolvedModel, inp: dict, params_total: int) -> tuple[WeightFormat, list[str], list[str]]:
     """The weight format memory/fit/speed use, with (assumptions, warnings): a read checkpoint's exact stored
-    bytes unless weight_dtype is given (checkpoint.weights_for), else the format's estimate (default bf16)."""
+    bytes unless weight_dtype is given (checkpoint.weights_for), else the format's estimate (default bf16) -
+    for a GGUF file type laid out tensor by tensor on this model's shape (tools/model/gguf_quant.py)."""
     if m.checkpoint is None:
         from .formats import weight_format
 
-        return weight_format(inp.get("weight_dtype", "bf16")), [], []
-    from .checkpoint import weights_for
+        fmt, a, w = weight_format(inp.get("weight_dtype", "bf16")), [], []
+    else:
+        from .checkpoint import weights_for
 
-    return weights_for(m.checkpoint, inp, params_total)
+        fmt, a, w = weights_for(m.checkpoint, inp, params_total)
+    shaped, lines = shaped_weight_format(fmt, m.shape)
+    return shaped, a + lines, w
+
+
+def shaped_weight_format(fmt: WeightFormat, shape) -> tuple[WeightFormat, list[str]]:
+    """A GGUF file type's estimate for this shape (exact per-tensor bytes, as llama-quantize would write them)
+    in place of its average bits per weight; other formats unchanged."""
+    from .gguf_quant import FILE_TYPES
+
+    if fmt.stored is not None or fmt.name not in FILE_TYPES:
+        return fmt, []
+    from dataclasses import replace
+    from fractions import Fraction
+
+    from . import gguf_quant
+    from .params import parameter_count
+
+    params = parameter_count(shape)
+    est = gguf_quant.estimate(shape, params, fmt.name)
+    bits = Fraction(est.stored.total * 8, params.total) if params.total else fmt.bits_per_weight
+    shaped = replace(fmt, bits_per_weight=bits, source=gguf_quant.LLAMA_QUANT, stored=est.stored)
+    return shaped, gguf_quant.describe(est)
 
 
 def checkpoint_block(m: ResolvedModel, params) -> dict | None:
@@ -294,7 +318,7 @@ def checkpoint_block(m: ResolvedModel, params) -> dict | None:
         return None
     from .checkpoint import checkpoint_report
 
-    return checkpoint_report(m.checkpoint, params)
+    return checkpoint_report(m.checkpoint, params, estimate=lambda f: shaped_weight_format(f, m.shape)[0])
 
 
 def describe(model: ResolvedModel) -> dict:

@@ -27,7 +27,7 @@ def test_every_source_is_at_the_official_publisher_or_a_paper():
         m = _HF.match(e.source)
         if m is None:
             host = re.match(r"https?://([^/ ]+)", e.source)
-            assert host and host.group(1) in PAPER_HOSTS, f"{e.id}: source {e.source!r} is neither a Hub file nor a paper"
+            assert host and host.group(1) in PAPER_HOSTS, f"{e.id}: {e.source!r} is neither a Hub file nor a paper"
             continue
         assert e.hf_repo, f"{e.id}: a Hub source needs the entry's hf_repo to name the publisher"
         publisher = e.hf_repo.split("/")[0].lower()

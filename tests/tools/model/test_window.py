@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from modelmath.tools.errors import InvalidInput
 from modelmath.tools.model import catalog
 from modelmath.tools.model.hf_config import read_hf_config
