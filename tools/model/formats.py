@@ -74,6 +74,17 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.name: f for f in [
         "TensorRT Model Optimizer checkpoints (quant_algo NVFP4, group_size 16) keep embeddings and lm_head in 16-bit"),
     # ggml block sizes: Q8_0 = 32 int8 + fp16 scale = 34 B/32; Q4_0 = 16 B + fp16 = 18 B/32;
     # Q6_K = 210 B/256; Q4_K = 144 B/256; Q5_K = 176 B/256; IQ4_XS = 136 B/256.
+    # MLX affine quantization (mlx.core.quantize, mode "affine": group_size 64 and bits 4 by default; one scale and
+    # one bias per group, both in the input's 16-bit dtype → bits + 32/64). mlx-lm's quantize converts every Linear
+    # and Embedding layer, so embeddings and the LM head are quantized too; kernels dequantize (weight-only).
+    *[WeightFormat(f"mlx_{b}bit", Fraction(b) + Fraction(32, 64),
+                   "MLX affine quantization (ml-explore.github.io/mlx, mlx.core.quantize): group 64, fp16 scale and "
+                   "bias per group", "mlx-lm quantizes embeddings and LM head as well", weight_only=True)
+      for b in (4, 6, 8)],
+    # MLC-LLM q4f16_1 (mlc-llm python/mlc_llm/quantization/quantization.py: GroupQuantize, 4-bit, group size 32,
+    # float16 scale per group → 4 + 16/32 bits), applied to every Linear and the embedding (so the LM head too).
+    WeightFormat("mlc_q4f16", Fraction(9, 2), "MLC-LLM q4f16_1: 4-bit, group 32, one fp16 scale per group",
+                 "MLC quantizes the embedding and LM head as well", weight_only=True),
     _wf("q8_0", Fraction(34 * 8, 32), _GGUF),
     _wf("q4_0", Fraction(18 * 8, 32), _GGUF),
     _wf("q6_k", Fraction(210 * 8, 256), _GGUF),
@@ -87,6 +98,10 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.name: f for f in [
     # Llama-3-8B file sizes give them: Q4_K_M 4.58 GiB, Q5_K_M 5.33 GiB over 8,030,261,248 weights → 4.899, 5.701.
     _wf("q4_k_m", Fraction(round(4.58 * 2**30 * 8 / 8030261248 * 1000), 1000), _QUANTIZE,
         "without a model shape: the mix's average on Llama-3-8B (4.58 GiB); a model's own is computed per tensor"),
+    _wf("q4_k_s", Fraction(round(4.37 * 2**30 * 8 / 8030261248 * 1000), 1000), _QUANTIZE,
+        "without a model shape: the mix's average on Llama-3-8B (4.37 GiB); a model's own is computed per tensor"),
+    _wf("q5_k_s", Fraction(round(5.21 * 2**30 * 8 / 8030261248 * 1000), 1000), _QUANTIZE,
+        "without a model shape: the mix's average on Llama-3-8B (5.21 GiB); a model's own is computed per tensor"),
     _wf("q5_k_m", Fraction(round(5.33 * 2**30 * 8 / 8030261248 * 1000), 1000), _QUANTIZE,
         "without a model shape: the mix's average on Llama-3-8B (5.33 GiB); a model's own is computed per tensor"),
 ]}

@@ -8,10 +8,11 @@ commit 007dbbf3) picks a ggml type per tensor from its role, its layer and its r
   not a multiple of the base type's block, or for Falcon (llama_tensor_get_type_impl);
 - attn_v (and attn_qkv, attn_kv_b) in Q4_K_M / Q5_K_M → Q6_K on the layers `use_more_bits` picks (the first and
   last eighth, and every third layer between: i < n/8 || i >= 7n/8 || (i - n/8) % 3 == 2, i counting attn_v
-  tensors); IQ4_XS with ≥ 4 query heads per KV head → Q5_K; LLM_TYPE_70B models (80-layer Llama / Qwen2)
-  lift Q3_K/Q4_K attn_v to Q5_K; 8-expert models (Mixtral) keep attn_v and attn_k in Q8_0;
-- ffn_down in Q4_K_M / Q5_K_M → Q6_K on the `use_more_bits` layers (Falcon: its own table); IQ4_XS without an
-  importance matrix → Q5_K on the first eighth; attn_output of 8-expert models in Q4_K_M/IQ4_XS → Q5_K;
+  tensors); Q4_K_S → Q5_K on the first four; IQ4_XS with ≥ 4 query heads per KV head → Q5_K;
+  LLM_TYPE_70B models (80-layer Llama / Qwen2) lift Q3_K/Q4_K attn_v to Q5_K; 8-expert models (Mixtral) keep
+  attn_v and attn_k in Q8_0;
+- ffn_down in Q4_K_M / Q5_K_M → Q6_K on the `use_more_bits` layers (Falcon: its own table); Q4_K_S and IQ4_XS
+  (without an importance matrix) → Q5_K on the first eighth; attn_output of 8-expert models in Q4_K_M/IQ4_XS → Q5_K;
 - then tensor_type_fallback: a row length (ne[0], the input width of the matrix) that is not a multiple of the
   type's block size (256 for K- and IQ types) takes Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, IQ4_XS → IQ4_NL,
   and F16 if even that block (32) does not divide it. Qwen2.5-72B's ffn_down rows are 29,568 = 115.5 x 256
@@ -45,6 +46,7 @@ _BLOCKS = {name: (block, size) for name, block, size in GGML_TYPES.values()}
 FILE_TYPES = {
     "q8_0": ("Q8_0", "Q8_0", False), "q4_0": ("Q4_0", "Q4_0", False), "q6_k": ("Q6_K", "Q6_K", False),
     "q4_k_m": ("Q4_K_M", "Q4_K", False), "q5_k_m": ("Q5_K_M", "Q5_K", False), "iq4_xs": ("IQ4_XS", "IQ4_XS", False),
+    "q4_k_s": ("Q4_K_S", "Q4_K", False), "q5_k_s": ("Q5_K_S", "Q5_K", False),
     "q4_k": ("Q4_K", "Q4_K", True), "q5_k": ("Q5_K", "Q5_K", True),
 }
 # tensor_type_fallback: the type a block-incompatible row falls back to.
@@ -188,6 +190,8 @@ def _mix_type(t: Tensor, base: str, st: _State, tied: bool) -> str:
             new = "Q5_K"
         elif f in ("Q4_K_M", "Q5_K_M") and _use_more_bits(st.i_attn_v, st.n_attn_v):
             new = "Q6_K"
+        elif f == "Q4_K_S" and st.i_attn_v < 4:
+            new = "Q5_K"
         if st.is_70b and new in ("Q3_K", "Q4_K"):
             new = "Q5_K"
         if st.n_expert == 8:
@@ -208,6 +212,8 @@ def _mix_type(t: Tensor, base: str, st: _State, tied: bool) -> str:
             return "Q5_K"
         if f == "Q5_K_M" and _use_more_bits(i, n):
             return "Q6_K"
+        if f == "Q4_K_S" and not st.falcon and i < n // 8:
+            return "Q5_K"
         return base
     if name.endswith("attn_output.weight") and not st.falcon and st.n_expert == 8 and f in ("Q4_K_M", "IQ4_XS"):
         return "Q5_K"

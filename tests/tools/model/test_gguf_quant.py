@@ -85,10 +85,12 @@ def test_qwen2_5_72b_q5_k_m_by_hand_and_published():
     assert 54.46e9 - 0.06e9 <= expected <= 54.46e9 + 0.055e9
 
 
-@pytest.mark.parametrize("fmt,gib", [("q4_k_m", 4.58), ("q5_k_m", 5.33), ("q6_k", 6.14), ("q8_0", 7.96)])
+@pytest.mark.parametrize("fmt,gib", [("q4_k_s", 4.37), ("q4_k_m", 4.58), ("q5_k_s", 5.21), ("q5_k_m", 5.33),
+                                     ("q6_k", 6.14), ("q8_0", 7.96)])
 def test_llama_3_8b_against_llama_quantize_size_table(fmt, gib):
-    # llama.cpp tools/quantize/quantize.cpp QUANT_OPTIONS: "Q4_K_M 4.58G / Q5_K_M 5.33G / Q6_K 6.14G / Q8_0 7.96G
-    # @ Llama-3-8B" (GiB, rounded to 0.01, measured once on a whole file, metadata included): within 0.015 GiB.
+    # llama.cpp tools/quantize/quantize.cpp QUANT_OPTIONS: "Q4_K_S 4.37G / Q4_K_M 4.58G / Q5_K_S 5.21G / Q5_K_M 5.33G /
+    # Q6_K 6.14G / Q8_0 7.96G @ Llama-3-8B" (GiB, rounded to 0.01, measured once on a whole file, metadata
+    # included): within 0.015 GiB.
     assert abs(_est("llama-3-8b", fmt).stored.total / GiB - gib) <= 0.015
 
 
@@ -98,6 +100,16 @@ def test_q8_0_is_every_matrix_at_34_bytes_per_32():
     p = parameter_count(shape)
     assert p.norms == 32 * 2 * 4096 + 4096
     assert gguf_quant.estimate(shape, p, "q8_0").stored.total == b(p.total - p.norms, Q8_0) + 4 * p.norms
+
+
+def test_q4_k_s_by_hand():
+    # Llama 3 8B Q4_K_S: attn_v of the first 4 layers and ffn_down of the first 32/8 = 4 layers → Q5_K, output Q6_K,
+    # everything else Q4_K (hidden 4096, FFN 14336 = 56 x 256: no fallback).
+    h, ff, kv, v, n = 4096, 14336, 1024, 128256, 32
+    layer = b(h * h, Q4K) * 2 + b(kv * h, Q4K) + 2 * b(ff * h, Q4K) + 4 * 2 * h  # q, o, k, gate, up, norms
+    expected = (n * layer + 4 * (b(kv * h, Q5K) + b(h * ff, Q5K)) + (n - 4) * (b(kv * h, Q4K) + b(h * ff, Q4K))
+                + b(v * h, Q4K) + b(v * h, Q6K) + 4 * h)
+    assert _est("llama-3-8b", "q4_k_s").stored.total == expected
 
 
 def test_pure_q4_k_is_every_matrix_in_q4_k():
