@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+# What a model or MCP client can call to see a catalog. Errors name the tool, never a CLI command (a model
+# cannot run one); the CLI swaps each for its own command (plugin/cli/build.py).
+TOOL_HINTS = {
+    "model_lookup": "model_lookup with no model lists the catalog",
+    "gpu_lookup": "gpu_lookup with no gpu lists every GPU",
+}
+
 
 class ModelMathError(ValueError):
     """Base of every error that is the caller's input, not our bug."""
 
     kind = "invalid_input"
 
-    def __init__(self, message: str, *, field: str | None = None, allowed: object = None):
+    def __init__(self, message: str, *, field: str | None = None, allowed: object = None, see: str | None = None):
+        if see is not None:
+            message = f"{message}; {TOOL_HINTS[see]}"
         super().__init__(message)
         self.message = message
         self.field = field
         self.allowed = allowed
+        self.see = see
 
     def to_dict(self) -> dict:
         out: dict = {"type": self.kind, "message": self.message}
@@ -20,6 +30,8 @@ class ModelMathError(ValueError):
             out["field"] = self.field
         if self.allowed is not None:
             out["allowed"] = self.allowed
+        if self.see is not None:
+            out["see"] = self.see
         return out
 
 

@@ -6,7 +6,9 @@ Limits, each with a message that says what was wrong and what is allowed:
 - integer digits (Python refuses to convert ints over 4,300 digits with a ValueError, and no count we take
   needs more than a few dozen);
 - string length;
-- NaN and ±Infinity, which are not JSON (RFC 8259 §6) though Python's json module reads and writes them.
+- NaN and ±Infinity, which are not JSON (RFC 8259 §6) though Python's json module reads and writes them;
+- the magnitude of non-integers (|x| <= 10^30, the same ceiling as the integer digits): a 1e300 in a GiB
+  field overflows to infinity once converted to bytes.
 
 `check` walks an already-parsed value (the Messages API SDK and the MCP SDK parse for us) without recursion.
 """
@@ -21,6 +23,7 @@ from .errors import InvalidInput
 
 MAX_DEPTH = 64
 MAX_INT_DIGITS = 30  # 10^30 is far beyond any token count, byte size or price we could be asked about
+MAX_ABS_NUMBER = 1e30
 MAX_STRING_CHARS = 100_000
 
 
@@ -29,6 +32,7 @@ class Limits:
     max_depth: int = MAX_DEPTH
     max_int_digits: int = MAX_INT_DIGITS
     max_string_chars: int = MAX_STRING_CHARS
+    max_abs_number: float = MAX_ABS_NUMBER
 
 
 DEFAULT_LIMITS = Limits()
@@ -111,6 +115,9 @@ def check(value: object, *, what: str = "input", limits: Limits = DEFAULT_LIMITS
             if not math.isfinite(v):
                 raise InvalidInput(f"{path or what} must be a finite number, got {v}; NaN and Infinity are not "
                                    "allowed", field=path or None)
+            if abs(v) > limits.max_abs_number:
+                raise InvalidInput(f"{path or what} is out of range: {v:g} (at most 10^30 in magnitude)",
+                                   field=path or None)
         elif isinstance(v, str) and len(v) > limits.max_string_chars:
             raise _refuse(what, f"a string{where} is {len(v):,} characters long (at most "
                           f"{limits.max_string_chars:,})")

@@ -17,12 +17,11 @@ from .errors import InvalidInput, ModelMathError, UnknownName
 
 @dataclass(frozen=True)
 class CliSpec:
-    """How a tool appears as a CLI command. Option names are derived from input names
-    (context_tokens → --context-tokens) unless renamed here."""
+    """How a tool appears as a CLI command. Option names come from input names through the one CLI
+    vocabulary (plugin/cli/vocabulary.py: context_tokens → --context, gpu_count → --gpus)."""
 
     command: str
     positional: str | None = None  # one input taken as a positional argument (e.g. model)
-    rename: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     flatten: str | None = None  # an object input whose properties become their own options
     file_inputs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # input → option
     help: str = ""
@@ -36,6 +35,9 @@ class Tool:
     func: Callable[[dict], dict]
     cli: CliSpec | None = None
     validation_schema: dict | None = None  # stricter form, when the sent schema abbreviates a shared part
+    # Former input names still accepted (old → current), for one release after a rename that made one
+    # concept one name across tools (e.g. self_hosting_cost's gpus → gpu_count).
+    input_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def definition(self) -> dict:
         return {"name": self.name, "description": self.description, "input_schema": self.input_schema}
@@ -136,10 +138,40 @@ def _describe_validation_error(err) -> ModelMathError:
     return InvalidInput(f"{where}: {err.message}", field=path or None, allowed=allowed)
 
 
+MODEL_INPUTS = ("model", "hf_config", "architecture")
+
+
+def _one_model_input(schema: dict, inp: dict) -> None:
+    """A model-taking tool gets exactly one model input; said before any field of the others is checked
+    (else `model` plus one architecture flag reads as 'missing required field vocab_size')."""
+    props = schema.get("properties", {})
+    if not all(k in props for k in MODEL_INPUTS):
+        return
+    given = [k for k in MODEL_INPUTS if inp.get(k) is not None]
+    if len(given) > 1:
+        raise InvalidInput(f"give one of model, hf_config or architecture, not {' and '.join(given)}",
+                           field=given[1], allowed=list(MODEL_INPUTS))
+
+
+def rename_inputs(tool: Tool, inp: dict) -> dict:
+    """Input under a former name moved to its current one (both given: refused)."""
+    if not tool.input_aliases or not any(k in inp for k in tool.input_aliases):
+        return inp
+    out = dict(inp)
+    for old, new in tool.input_aliases.items():
+        if old in out:
+            if new in out:
+                raise InvalidInput(f"{old} is the former name of {new}: give {new} only", field=old)
+            out[new] = out.pop(old)
+    return out
+
+
 def validate(name: str, inp: object) -> None:
     if not isinstance(inp, dict):
         raise InvalidInput("tool input must be a JSON object", field=None)
     from jsonschema.exceptions import best_match
+
+    _one_model_input(get_tool(name).schema_for_validation, inp)
 
     err = best_match(_validator(name).iter_errors(inp))
     if err is not None:
@@ -150,14 +182,29 @@ def error_result(exc: ModelMathError) -> dict:
     return {"error": exc.to_dict()}
 
 
+def _lift_model_notes(result: dict) -> dict:
+    """What a model reader filled in or read around (family defaults, a multimodal wrapper) belongs with the
+    result's assumptions, where every reader of a result looks."""
+    model = result.get("model")
+    if isinstance(model, dict) and model.get("notes"):
+        result["assumptions"] = [*model.pop("notes"), *result.get("assumptions", [])]
+    return result
+
+
 def call_validated(name: str, inp: dict) -> ToolOutcome:
     """Run a tool on input that already passed validation (the CLI builds it from schema-derived options)."""
     try:
-        return ToolOutcome(get_tool(name).func(inp), False)
+        tool = get_tool(name)
+        inp = rename_inputs(tool, inp)
+        _one_model_input(tool.schema_for_validation, inp)
+        return ToolOutcome(_lift_model_notes(tool.func(inp)), False)
     except ModelMathError as exc:
         return ToolOutcome(error_result(exc), True)
     except (ArithmeticError, RecursionError, MemoryError) as exc:  # absurd sizes: say so, don't crash
-        return ToolOutcome({"error": {"type": "invalid_input", "message": f"cannot compute: {exc}"}}, True)
+        what = {RecursionError: "too deeply nested", MemoryError: "too large to hold in memory"}.get(
+            type(exc), "out of the range we can compute with (a result overflows)")
+        return ToolOutcome({"error": {"type": "invalid_input", "message": f"cannot compute: the input is {what}; "
+                                      "check the magnitudes of the numbers given"}}, True)
     except Exception as exc:  # noqa: BLE001 - a bug must still reach the model as a result, not a crash
         import logging  # lazy: keeps the offline CLI's start-up lean
         import os
@@ -171,10 +218,12 @@ def call_validated(name: str, inp: dict) -> ToolOutcome:
 def run_tool(name: str, inp: object) -> ToolOutcome:
     """Validate raw input against the tool's schema, then run it. Never raises."""
     try:
-        get_tool(name)
+        tool = get_tool(name)
         from . import jsonsafe
 
         jsonsafe.check(inp, what="tool input")  # depth, huge ints, NaN: before jsonschema walks it
+        if isinstance(inp, dict):
+            inp = rename_inputs(tool, inp)
         validate(name, inp)
     except ModelMathError as exc:
         return ToolOutcome(error_result(exc), True)

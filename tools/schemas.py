@@ -34,10 +34,6 @@ def overhead_bytes(inp: dict) -> int | None:
     return int(inp["overhead_gib"] * GiB) if "overhead_gib" in inp else None
 
 
-# CLI names for flattened architecture fields that read better as a pair of flags.
-ARCH_CLI = {"architecture.tied_embeddings": "tied/untied"}
-
-
 def sent_schema(props: dict, required: tuple[str, ...] = (), *, documented: bool = False,
                 spell_out_dtypes: bool = False) -> dict:
     """The schema Claude and MCP clients see for a model-taking tool."""

@@ -7,6 +7,7 @@ import re
 
 from .errors import InvalidInput
 
+MAX_DIGITS = 30  # as tools/jsonsafe.py: no count we take needs more
 GB = 10**9
 GiB = 2**30
 MiB = 2**20
@@ -49,7 +50,10 @@ def parse_count(text: str | int | float, *, field: str = "value") -> int:
     # Decimal arithmetic via integer scaling keeps "1.5e9" exact instead of float-rounded.
     from decimal import Decimal
 
-    value = Decimal(digits) * mult
+    value = Decimal(digits)
+    if value and value.adjusted() + len(str(mult)) > MAX_DIGITS:  # before int(): 1e999999999 would never end
+        raise InvalidInput(f"{field}: {text!r} is out of range (at most {MAX_DIGITS} digits)", field=field)
+    value *= mult
     if value != value.to_integral_value():
         raise InvalidInput(f"{field} must be a whole number, got {text!r}", field=field)
     return int(value)

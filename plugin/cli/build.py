@@ -3,18 +3,20 @@ Claude tool definitions and the MCP tools cannot drift apart."""
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import click
-from modelmath.tools.errors import ModelMathError
+from modelmath.tools import jsonsafe
+from modelmath.tools.errors import TOOL_HINTS, ModelMathError
 from modelmath.tools.model.hf_config import MAX_CONFIG_BYTES
 from modelmath.tools.registry import Tool, call_validated, run_tool
 from modelmath.tools.units import parse_count
 
 from .. import files
 from .render import render
+from .vocabulary import OLD_FLAGS, flag_for, speak_flags
 
 
 class InputError(click.ClickException):
@@ -28,20 +30,56 @@ class Count(click.ParamType):
 
     name = "count"
 
-    def __init__(self, minimum: int | None = None):
+    def __init__(self, minimum: int | None = None, maximum: int | None = None):
         self.minimum = minimum
+        self.maximum = maximum
 
     def convert(self, value, param, ctx):
         if isinstance(value, int):
             n = value
         else:
             try:
-                n = parse_count(value, field=param.name if param else "value")
+                n = parse_count(value, field="value")
             except ModelMathError as exc:
-                self.fail(exc.message, param, ctx)
-        if self.minimum is not None and n < self.minimum:
-            self.fail(f"must be >= {self.minimum}, got {n}", param, ctx)
+                self.fail(exc.message.removeprefix("value: "), param, ctx)
+        if self.minimum is not None and n < self.minimum or self.maximum is not None and n > self.maximum:
+            self.fail(f"must be {_range(self.minimum, self.maximum)}, got {n:,}", param, ctx)
         return n
+
+
+def _range(lo, hi, lo_open: bool = False) -> str:
+    if lo is not None and hi is not None:
+        return f"from {lo:g} to {hi:g}" if not lo_open else f"above {lo:g} and at most {hi:g}"
+    if lo is not None:
+        return f"> {lo:g}" if lo_open else f">= {lo:g}"
+    return f"<= {hi:g}"
+
+
+class Number(click.ParamType):
+    """A finite decimal number within the schema's bounds. click's FloatRange accepts 'nan' and 'inf' (and
+    NaN compares false with every bound), so this type refuses them by name."""
+
+    name = "number"
+
+    def __init__(self, minimum: float | None = None, maximum: float | None = None, min_open: bool = False):
+        self.minimum, self.maximum, self.min_open = minimum, maximum, min_open
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            x = float(value)
+        else:
+            try:
+                x = float(str(value).strip().replace("_", ""))
+            except ValueError:
+                self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(x):
+            self.fail(f"must be a finite number, got {value!r}", param, ctx)
+        if abs(x) > jsonsafe.MAX_ABS_NUMBER:
+            self.fail(f"{value} is out of range (at most 10^30 in magnitude)", param, ctx)
+        lo, hi = self.minimum, self.maximum
+        if lo is not None and (x < lo or (self.min_open and x == lo)) or hi is not None and x > hi:
+            self.fail(f"must be {_range(lo, hi, self.min_open)}, got {value}", param, ctx)
+        return x
 
 
 class CommaList(click.ParamType):
@@ -67,10 +105,10 @@ def click_type(schema: dict):
         return click.Choice([str(x) for x in schema["enum"]], case_sensitive=False)
     t = schema.get("type")
     if t == "integer":
-        return Count(schema.get("minimum"))
+        return Count(schema.get("minimum"), schema.get("maximum"))
     if t == "number":
         lo = schema.get("minimum", schema.get("exclusiveMinimum"))
-        return click.FloatRange(min=lo, min_open="exclusiveMinimum" in schema)
+        return Number(lo, schema.get("maximum"), min_open="exclusiveMinimum" in schema)
     if t == "array":
         return CommaList(schema.get("items", {}).get("enum"))
     return click.STRING
@@ -83,13 +121,22 @@ def read_json_file(path: str, what: str) -> dict:
         raise InputError(exc.message) from exc
 
 
-def format_error(result: dict) -> str:
+# The terminal's way to see a catalog, in place of the tool an error names (tools/errors.py TOOL_HINTS).
+CLI_HINTS = {"model_lookup": "`modelmath models` lists the catalog", "gpu_lookup": "`modelmath gpu` lists every GPU"}
+
+
+def format_error(result: dict, flags: dict[str, str] | None = None) -> str:
+    """One line for the terminal from a tool's structured error: input names become this command's flags,
+    and a pointer to a lookup tool becomes the command that lists the catalog."""
     err = result["error"]
     msg = err["message"]
     allowed = err.get("allowed")
-    if allowed and isinstance(allowed, list) and not msg.endswith("?"):
+    see = err.get("see")
+    if allowed and isinstance(allowed, list) and "did you mean" not in msg and see is None:
         msg += f" (allowed: {', '.join(map(str, allowed))})"
-    return msg
+    if see in TOOL_HINTS:
+        msg = msg.replace(TOOL_HINTS[see], CLI_HINTS[see])
+    return speak_flags(msg, flags) if flags else msg
 
 
 @dataclass(frozen=True)
@@ -102,25 +149,66 @@ class CommandExtras:
     present: Callable[[dict], dict] = field(default=lambda result: result)
 
 
-def emit(result: dict, is_error: bool, as_json: bool, present: Callable[[dict], dict] | None = None) -> None:
+def echo_json(value: object) -> None:
+    """Strict JSON on stdout: a NaN or Infinity anywhere raises instead of printing what no parser reads."""
+    click.echo(jsonsafe.dumps(value, indent=2))
+
+
+def emit(result: dict, is_error: bool, as_json: bool, present: Callable[[dict], dict] | None = None,
+         flags: dict[str, str] | None = None) -> None:
     if is_error:
-        raise InputError(format_error(result))
-    click.echo(json.dumps(result, indent=2) if as_json else render(present(result) if present else result))
+        raise InputError(format_error(result, flags))
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(render(present(result) if present else result))
 
 
-def _option(name: str, schema: dict, dest: str, required: bool = False) -> click.Option:
-    flag = name.replace("_", "-")
+def _option(flag: str, schema: dict, dest: str, required: bool = False, hidden: bool = False) -> click.Option:
     help_ = schema.get("description")
-    if required:
-        # Required by the schema: click says so (exit 2) before the tool runs.
-        return click.Option([f"--{flag}", dest], type=click_type(schema), required=True, help=help_)
     if schema.get("type") == "boolean":
         decls = [f"--{flag}/--no-{flag}"] if "/" not in flag else ["--" + flag.replace("/", "/--")]
-        return click.Option([*decls, dest], default=None, help=help_)
+        return click.Option([*decls, dest], default=None, help=help_, hidden=hidden)
     if schema.get("type") == "array":
         # multiple=True gives a tuple of lists; the callback flattens it.
-        return click.Option([f"--{flag}", dest], type=click_type(schema), multiple=True, default=None, help=help_)
-    return click.Option([f"--{flag}", dest], type=click_type(schema), default=None, help=help_)
+        return click.Option([f"--{flag}", dest], type=click_type(schema), multiple=True, default=None, help=help_,
+                            hidden=hidden)
+    # Required by the schema: click says so (exit 2) before the tool runs. (No default=None there: click 8.2+
+    # takes an explicit None as a value given, and stops checking.)
+    if required:
+        return click.Option([f"--{flag}", dest], type=click_type(schema), required=True, help=help_)
+    return click.Option([f"--{flag}", dest], type=click_type(schema), default=None, help=help_, hidden=hidden)
+
+
+def _old_flags(inputs: dict[str, str]) -> dict[str, str]:
+    """Old spellings this command still accepts: input → old flag, where the old flag is free here."""
+    taken = {f.split("/")[0] for f in inputs.values()}
+    return {name: old for old, name in OLD_FLAGS.items() if name in inputs and old not in taken}
+
+
+def _merge_old(kw: dict, old: dict[str, str], inputs: dict[str, str]) -> None:
+    """Move values given by an old spelling to their input, with a note on stderr."""
+    for name, flag in old.items():
+        value = kw.pop(f"old__{name}", None)
+        if value is None or value == ():
+            continue
+        if kw.get(name) not in (None, ()):
+            raise InputError(f"--{flag} is the old spelling of --{inputs[name]}: give one of them")
+        click.echo(f"modelmath: note: --{flag} is now --{inputs[name]}; the old spelling goes in the next release",
+                   err=True)
+        kw[name] = value
+
+
+def _one_model(spec, inp: dict, arch_flags: list[str]) -> None:
+    """The command-line wording of 'exactly one model input'."""
+    if spec.positional != "model" or not spec.flatten:
+        return
+    given = [f"MODEL ({inp['model']})" if "model" in inp else None,
+             *(f"--{flag}" for name, flag in spec.file_inputs.items() if name in inp),
+             f"architecture flags ({', '.join(arch_flags)})" if arch_flags else None]
+    given = [g for g in given if g]
+    if len(given) > 1:
+        raise InputError(f"give one of MODEL, --config FILE or architecture flags, not {' and '.join(given)}")
 
 
 def build_command(tool: Tool, extras: CommandExtras | None = None) -> click.Command:
@@ -128,28 +216,39 @@ def build_command(tool: Tool, extras: CommandExtras | None = None) -> click.Comm
     spec = tool.cli
     schema = tool.schema_for_validation
     props = schema.get("properties", {})
+    required = set(schema.get("required", ()))
+    flat_props = props.get(spec.flatten, {}).get("properties", {}) if spec.flatten else {}
+    # Every input this command takes as an option, by name (flattened fields dotted): its flag.
+    inputs = {k: flag_for(k) for k in props if k not in (spec.positional, spec.flatten, *spec.file_inputs)}
+    inputs |= {f"{spec.flatten}.{k}": flag_for(f"{spec.flatten}.{k}") for k in flat_props}
+    inputs |= dict(spec.file_inputs)
+    old = _old_flags(inputs)
     params: list[click.Parameter] = []
     nested: dict[str, str] = {}  # dest → flattened property name
     for key, sub in props.items():
         if key == spec.positional:
-            params.append(click.Argument([key], required=key in schema.get("required", ()), type=click.STRING))
+            params.append(click.Argument([key], required=key in required, type=click.STRING))
         elif key in spec.file_inputs:
             params.append(click.Option([f"--{spec.file_inputs[key]}", key], type=click.Path(dir_okay=False),
                                        help="Path to a JSON file (e.g. a Hugging Face config.json)."))
         elif key == spec.flatten:
-            for sk, ss in sub.get("properties", {}).items():
+            for sk, ss in flat_props.items():
                 dest = f"arch__{sk}"
-                name = spec.rename.get(f"{key}.{sk}", sk)
-                params.append(_option(name, ss, dest))
+                params.append(_option(inputs[f"{key}.{sk}"], ss, dest))
                 nested[dest] = sk
         else:
-            params.append(_option(spec.rename.get(key, key), sub, key, key in schema.get("required", ())))
+            # A required input stays optional for click when an old spelling can supply it; the tool then
+            # reports it missing.
+            params.append(_option(inputs[key], sub, key, key in required and key not in old))
+            if key in old:
+                params.append(_option(old[key], sub, f"old__{key}", hidden=True))
     params.extend(extras.params)
     params.append(click.Option(["--json", "as_json"], is_flag=True, help="Print the result as JSON."))
     extra_names = {p.name for p in extras.params}
 
     def callback(as_json: bool, **kw):
         extras.prepare({k: kw.pop(k) for k in extra_names})
+        _merge_old(kw, old, inputs)
         inp: dict = {}
         kw = {k: ([x for part in v for x in part] if isinstance(v, tuple) else v) for k, v in kw.items()}
         kw = {k: (None if v == [] else v) for k, v in kw.items()}
@@ -160,11 +259,15 @@ def build_command(tool: Tool, extras: CommandExtras | None = None) -> click.Comm
             inp[k] = read_json_file(v, "config") if k in spec.file_inputs else v
         if flat:
             inp[spec.flatten] = flat
+        _one_model(spec, inp, [f"--{inputs[f'{spec.flatten}.{k}'].split('/')[0]}" for k in flat])
+        missing = [k for k in required if k not in inp and k in old]
+        if missing:
+            raise InputError(f"missing option --{inputs[missing[0]]}")
         # Scalar options were checked by click types derived from the same schema; nested or file input
         # goes through full jsonschema validation.
         needs_schema = bool(flat) or any(k in spec.file_inputs for k in inp)
         outcome = run_tool(tool.name, inp) if needs_schema else call_validated(tool.name, inp)
-        emit(outcome.result, outcome.is_error, as_json, extras.present)
+        emit(outcome.result, outcome.is_error, as_json, extras.present, inputs)
 
     return click.Command(spec.command, params=params, callback=callback,
                          help=spec.help or tool.description.split(". ")[0] + ".")

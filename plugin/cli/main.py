@@ -137,6 +137,17 @@ def main(argv: list[str] | None = None) -> None:
     except ModelMathError as exc:
         click.echo(f"modelmath: error: {format_error({'error': exc.to_dict()})}", err=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:  # `modelmath ... | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - our bug: one line (traceback with MODELMATH_DEBUG=1), never a dump
+        if os.environ.get("MODELMATH_DEBUG"):
+            raise
+        click.echo(f"modelmath: internal error: {type(exc).__name__}: {exc} (MODELMATH_DEBUG=1 shows where)",
+                   err=True)
+        sys.exit(1)
     sys.exit(rv if isinstance(rv, int) else 0)
 
 

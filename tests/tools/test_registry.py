@@ -51,7 +51,7 @@ def test_nested_architecture_validated_even_when_abbreviated_for_claude():
 
 def test_exactly_one_model_input():
     out = run_tool("parameter_count", {"model": "gpt2", "hf_config": {"model_type": "gpt2"}})
-    assert out.is_error and "exactly one" in out.result["error"]["message"]
+    assert out.is_error and "give one of" in out.result["error"]["message"]
     assert run_tool("parameter_count", {}).is_error
 
 

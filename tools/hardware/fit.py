@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model.formats import WEIGHT_FORMATS, KVFormat, WeightFormat
+from ..model.formats import KVFormat, WeightFormat
 from ..model.kv import kv_bytes_for_sequence, kv_layout
 from ..model.memory import (
     ACT_BYTES,
@@ -33,8 +33,6 @@ from .gpus import GPU
 # vLLM's memory profile of Llama-3-8B on H100 (PR #10511 log): non-torch memory 1.79 GiB at TP1, 3.58 GiB at
 # TP2, so communication buffers add ~1.79 GiB per GPU once tensor parallelism is on.
 TP_COMM_OVERHEAD_BYTES = int(1.79 * GiB)
-# Formats tried, best quality first, when asked "what would fit on one GPU instead".
-FALLBACK_FORMATS = ("bf16", "fp8", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "awq", "iq4_xs")
 
 
 @dataclass(frozen=True)
@@ -62,15 +60,6 @@ class Placement:
     @property
     def fits(self) -> bool:
         return self.total <= self.usable
-
-    @property
-    def max_sequences(self) -> int:
-        """Concurrent sequences of the full context that the memory left after weights, activations and
-        overhead can hold."""
-        free = self.usable - self.weights - self.activations - self.overhead
-        if free <= 0 or self.kv_per_sequence == 0:
-            return 0
-        return free // self.kv_per_sequence
 
 
 def tp_degrees(shape: ModelShape, max_count: int) -> list[int]:
@@ -162,29 +151,6 @@ def min_placement(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightF
         if p.fits:
             return p
     return None
-
-
-def best_format_on_one(shape: ModelShape, params: ParamCount, gpu: GPU, kvfmt: KVFormat, *, context: int,
-                       batch: int, overhead: int | None = None) -> str | None:
-    """The highest-precision common weight format that fits on one GPU at this context and batch."""
-    for name in FALLBACK_FORMATS:
-        p = place(shape, params, gpu, WEIGHT_FORMATS[name], kvfmt, context=context, batch=batch, tp=1,
-                  overhead=overhead)
-        if p.fits:
-            return name
-    return None
-
-
-def max_context_on(placement_at_one_token: Placement, batch: int, context_cap: int) -> int:
-    """Longest context whose KV for `batch` sequences fits beside the weights (linear in context for
-    non-windowed caches; a lower bound with sliding windows, which only grow slower)."""
-    p = placement_at_one_token
-    free = p.usable - p.weights - p.activations - p.overhead
-    per_token = p.kv_per_sequence - p.state_per_sequence  # the KV of the one token
-    room = free // batch - p.state_per_sequence  # per sequence, after its fixed state
-    if free <= 0 or room < 0:
-        return 0
-    return context_cap if per_token == 0 else min(context_cap, room // per_token)
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,7 @@ def _index() -> dict[str, GPU]:
     return idx
 
 
-def lookup(name: str) -> GPU:
+def lookup(name: str, field: str = "gpu") -> GPU:
     """Find a GPU by id, name or alias, ignoring case, punctuation and vendor words ("NVIDIA H100 SXM",
     "h100-sxm", "H100"). Unknown names raise with the closest ids."""
     key = _normalize(name)
@@ -175,8 +175,8 @@ def lookup(name: str) -> GPU:
     suggestions = closest(key, idx, lambda g: g.id, cutoff=0.5)
     if not suggestions:  # prefix or substring, e.g. "mi3" → mi300x, mi325x
         suggestions = [g.id for g in catalog() if key and (key in _normalize(g.id) or _normalize(g.id) in key)][:5]
-    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `modelmath gpu` lists them"
-    raise UnknownName(f"unknown GPU {name!r}{hint}", field="gpus", allowed=suggestions or all_ids())
+    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+    raise UnknownName(f"unknown GPU {name!r}{hint}", field=field, allowed=suggestions or all_ids(), see="gpu_lookup")
 
 
 def all_ids() -> list[str]:

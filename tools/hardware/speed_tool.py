@@ -4,6 +4,7 @@ on one GPU or tensor-parallel group, with the engine's efficiencies and whether 
 from __future__ import annotations
 
 from .. import bands
+from ..errors import InvalidInput
 from ..model.formats import kv_format
 from ..model.params import parameter_count
 from ..model.resolve import checkpoint_block, describe, resolve_model, weights_for_model
@@ -89,6 +90,10 @@ def speed_result(inp: dict) -> dict:
     tp, batch = inp.get("gpu_count", 1), inp.get("batch_size", 1)
     context = inp.get("context_tokens", DEFAULT_CONTEXT)
     prompt = inp.get("prompt_tokens", context)
+    if prompt > context:
+        raise InvalidInput(f"prompt_tokens ({prompt:,}) cannot exceed context_tokens ({context:,}"
+                           + ("" if "context_tokens" in inp else ", the default") + "): the context holds the prompt "
+                           "and the output", field="prompt_tokens", allowed=f"1..{context}")
     d = decode_step(shape, params, g, wfmt, context, batch, tp, kvfmt, e)
     pre = prefill(shape, params, g, wfmt, prompt, tp, e)
     fit = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=overhead_bytes(inp))

@@ -12,7 +12,6 @@ from ..model.resolve import checkpoint_block, describe, resolve_model, weights_f
 from ..model.window import context_warnings
 from ..registry import CliSpec, Tool
 from ..schemas import (
-    ARCH_CLI,
     BATCH,
     CONTEXT,
     HIDDEN_OVERHEAD,
@@ -25,8 +24,9 @@ from ..schemas import (
 from ..units import GiB
 from . import engines as eng
 from . import gpus as gpu_catalog
-from .fit import Option, best_format_on_one, max_context_on, min_placement, place, recommend, tp_degrees
+from .fit import Option, min_placement, place, recommend, tp_degrees
 from .gpus import GPU
+from .limits import best_format_on_one, max_batch, max_context
 from .speed import decode_step, prefill
 from .speed_tool import ENGINE, FRACTION, speed_result
 
@@ -123,9 +123,9 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
     if not one.fits:
         row["fits_one_at"] = best_format_on_one(shape, params, g, kvfmt, context=context, batch=batch,
                                                 overhead=ovh) or "none"
-        at1 = place(shape, params, g, wfmt, kvfmt, context=1, batch=1, tp=1, overhead=ovh)
-        if at1.weights + at1.activations + at1.overhead < at1.usable:
-            row["max_context_on_one"] = max_context_on(at1, batch, context)
+        longest = max_context(shape, params, g, wfmt, kvfmt, batch=batch, tp=1, cap=context, overhead=ovh)
+        if longest:
+            row["max_context_on_one"] = longest
     if p is None or not p.fits:
         row["note"] = (f"does not fit on {p.tp}" if p is not None else f"needs more than {g.max_count}") + \
             f" x {g.id} at {wfmt.name}"
@@ -133,7 +133,8 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
     s1, sb, pre, ttft = _speeds(shape, params, g, wfmt, kvfmt, context, batch, p.tp, eng.lookup(inp.get("engine")))
     price = _price(g, inp)
     row.update(gpus=p.tp, per_gpu_gib=_r(p.total / GiB), headroom_gib=_r(p.headroom / GiB),
-               max_seqs=p.max_sequences, decode_tok_s=_r(1 / s1.seconds.mid),
+               max_seqs=max_batch(shape, params, g, wfmt, kvfmt, context=context, tp=p.tp, overhead=ovh),
+               decode_tok_s=_r(1 / s1.seconds.mid),
                decode_range=f"{1 / s1.seconds.high:.3g}-{1 / s1.seconds.low:.3g}",
                batch_tok_s=_r(batch / sb.seconds.mid), prefill_tok_s=_r(context / pre.seconds.mid),
                ttft_s=_r(ttft.mid))
@@ -164,7 +165,7 @@ def _hardware_fit(inp: dict) -> dict:
     if inp.get("gpu_count") is not None and inp["gpu_count"] < 1:
         raise InvalidInput("gpu_count must be >= 1", field="gpu_count", allowed="integer >= 1")
     names = inp.get("gpus") or gpu_catalog.all_ids()
-    chosen = list(dict.fromkeys(gpu_catalog.lookup(n).id for n in names))
+    chosen = list(dict.fromkeys(gpu_catalog.lookup(n, "gpus").id for n in names))
     if "usd_per_gpu_hour" in inp and len(chosen) != 1:
         raise InvalidInput("usd_per_gpu_hour overrides the price of one GPU: ask for exactly one gpu",
                            field="usd_per_gpu_hour")
@@ -230,8 +231,6 @@ def _fit_assumptions(wfmt, inp: dict, context: int) -> list[str]:
 _FIT_PROPS = {"engine": ENGINE, "weight_dtype": WEIGHT_DTYPE, "kv_dtype": KV_DTYPE,
               "context_tokens": {**CONTEXT, "description": "Tokens per sequence (default 8192)."},
               "batch_size": BATCH, "gpus": _GPUS, "gpu_count": _COUNT, "usd_per_gpu_hour": _PRICE}
-_FIT_RENAME = {**ARCH_CLI, "context_tokens": "context", "batch_size": "batch", "weight_dtype": "weights",
-               "gpus": "gpu"}
 
 HARDWARE_FIT = Tool(
     name="hardware_fit",
@@ -242,7 +241,7 @@ HARDWARE_FIT = Tool(
     input_schema=sent_schema(_FIT_PROPS),
     validation_schema=validation_schema({**_FIT_PROPS, **HIDDEN_OVERHEAD}),
     func=_hardware_fit,
-    cli=CliSpec(command="fit", rename=_FIT_RENAME, help="Which GPUs fit a model, how many, how fast, at what cost.",
+    cli=CliSpec(command="fit", help="Which GPUs fit a model, how many, how fast, at what cost.",
                 **_MODEL_CLI),
 )
 
@@ -266,9 +265,7 @@ SPEED_ESTIMATE = Tool(
     input_schema=sent_schema(_SPEED_PROPS, ("gpu",)),
     validation_schema=validation_schema({**_SPEED_PROPS, **HIDDEN_OVERHEAD}, ("gpu",)),
     func=speed_result,
-    cli=CliSpec(command="speed", rename={**_FIT_RENAME, "gpu_count": "gpus", "prompt_tokens": "prompt",
-                                         "output_tokens": "output"},
-                help="Decode/prefill tokens per second, TTFT, serving throughput.", **_MODEL_CLI),
+    cli=CliSpec(command="speed", help="Decode/prefill tokens per second, TTFT, serving throughput.", **_MODEL_CLI),
 )
 
 TOOLS = (GPU_LOOKUP, HARDWARE_FIT, SPEED_ESTIMATE)

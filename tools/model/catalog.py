@@ -118,8 +118,9 @@ def lookup(name: str) -> CatalogEntry:
             f"illustrative tiers ({', '.join(tiers)}), labelled as not Claude; for Claude API costs use api_cost",
             field="model", allowed=tiers)
     suggestions = closest(key, idx, lambda e: e.id)
-    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `modelmath models` lists them"
-    raise UnknownName(f"unknown model {name!r}{hint}", field="model", allowed=suggestions or None)
+    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+    raise UnknownName(f"unknown model {name!r}{hint}", field="model", allowed=suggestions or None,
+                      see="model_lookup")
 
 
 def search(query: str | None = None) -> list[CatalogEntry]:

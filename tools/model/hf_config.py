@@ -51,10 +51,13 @@ def _resolve_family(config: dict, notes: list[str]) -> dict:
     return config
 
 
-def read_hf_config(config: dict, *, name: str | None = None) -> tuple[ModelShape, tuple[str, ...]]:
+def read_hf_config(config: dict, *, name: str | None = None,
+                   note_defaults: bool = False) -> tuple[ModelShape, tuple[str, ...]]:
     """Read a parsed config.json → (shape, notes the result must carry). Multimodal wrappers (gemma3,
     mistral3, llama4, …) are read through their text_config; a family we do not know by model_type is
-    read by its architectures class when that names one we do."""
+    read by its architectures class when that names one we do. `note_defaults`: say which fields the file
+    lacked and took from the family's transformers defaults (for a user's file; catalog configs are copies
+    of the official ones)."""
     if not isinstance(config, dict):
         raise UnsupportedConfig("hf_config must be a JSON object (the contents of config.json)", field="hf_config")
     notes: list[str] = []
@@ -65,13 +68,19 @@ def read_hf_config(config: dict, *, name: str | None = None) -> tuple[ModelShape
             f"model_type {model_type!r} is not supported; supported: {', '.join(SUPPORTED_MODEL_TYPES)}",
             field="hf_config.model_type", allowed=list(SUPPORTED_MODEL_TYPES))
     family = FAMILIES[model_type]
+    cfg = Cfg(inner, model_type, family.defaults)
     try:
-        fields = family.read(Cfg(inner, model_type, family.defaults))
+        fields = family.read(cfg)
         shape = ModelShape(name=name or config.get("_name_or_path") or model_type, **fields)
     except (TypeError, KeyError, ValueError, ZeroDivisionError) as exc:
         if isinstance(exc, ModelMathError):
             raise
         raise InvalidInput(f"config.json for {model_type} has an unusable field: {exc}", field="hf_config") from exc
+    if note_defaults and cfg.defaulted:
+        from ..jsonsafe import dumps
+
+        used = ", ".join(f"{k} {dumps(v)}" for k, v in cfg.defaulted.items())
+        notes.append(f"not in the config, so taken from transformers' {model_type} defaults: {used}")
     return shape, tuple(notes)
 
 

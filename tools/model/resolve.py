@@ -48,7 +48,8 @@ _BOOL = {"type": "boolean"}
 # (in parameter_count); other tools point at it to keep the tool definitions short.
 ARCHITECTURE_SCHEMA: dict = {
     "type": "object",
-    "description": "Explicit shape. Required: vocab_size, hidden_size, layers, heads, intermediate_size.",
+    "description": ("Explicit shape. Required: vocab_size, hidden_size, layers, heads, and intermediate_size "
+                    "unless ffn is standard (then 4 x hidden_size)."),
     "properties": {
         "vocab_size": _INT, "hidden_size": _INT, "layers": _INT, "heads": _INT, "kv_heads": _INT,
         "head_dim": _INT, "intermediate_size": _INT,
@@ -70,7 +71,7 @@ ARCHITECTURE_SCHEMA: dict = {
         "kv_lora_rank": _INT, "q_lora_rank": _INT, "qk_nope_head_dim": _INT, "qk_rope_head_dim": _INT,
         "v_head_dim": _INT,
     },
-    "required": ["vocab_size", "hidden_size", "layers", "heads", "intermediate_size"],
+    "required": ["vocab_size", "hidden_size", "layers", "heads"],
     "additionalProperties": False,
 }
 
@@ -85,7 +86,8 @@ MODEL_PROPERTIES: dict = {
 # What Claude sees: the architecture fields as one line of prose (the full per-field schema costs ~500
 # tokens per tool); every call is still validated against ARCHITECTURE_SCHEMA.
 ARCHITECTURE_DOC = (
-    "Explicit shape. Required: vocab_size, hidden_size, layers, heads, intermediate_size. Optional: kv_heads, "
+    "Explicit shape. Required: vocab_size, hidden_size, layers, heads, intermediate_size (ffn standard: default "
+    "4 x hidden_size). Optional: kv_heads, "
     "head_dim, ffn (gated|standard), tied_embeddings, qkv_bias, o_bias, mlp_bias, norm (rmsnorm|layernorm), "
     "norms_per_layer, qk_norm (none|per_head|full), positions (rotary|learned|alibi|none), "
     "max_position_embeddings, sliding_window, layer_types (list of full|sliding), attention_sinks; MoE: "
@@ -133,9 +135,39 @@ def _linear_from_architecture(a: dict) -> LinearMixer | None:
                        inner_size=a.get("linear_inner_size", default_inner),
                        dt_rank=-(-h // 16) if kind == "mamba" else 0, conv_bias=kind in ("mamba", "mamba2"))
 _MOE_KEYS = ("num_experts", "experts_per_token", "expert_intermediate_size")
+_MOE_ONLY = ("dense_layers", "shared_intermediate_size")  # meaningless without experts
+
+
+def _field(name: str) -> str:
+    return f"architecture.{name}"
+
+
+def _check_combinations(a: dict) -> None:
+    """Fields that only mean something beside others: refused alone, never silently ignored."""
+    moe_only = [k for k in _MOE_ONLY if k in a]
+    if moe_only and not any(k in a for k in _MOE_KEYS):
+        raise InvalidInput(f"{', '.join(moe_only)} describe a mixture of experts; this architecture has none (give "
+                           f"{', '.join(_MOE_KEYS)} for an MoE model)", field=_field(moe_only[0]))
+    if "q_lora_rank" in a and not any(k in a for k in _MLA_KEYS):
+        raise InvalidInput(f"q_lora_rank belongs to multi-head latent attention: give {', '.join(_MLA_KEYS)} too",
+                           field=_field("q_lora_rank"))
+    if "kv_heads" in a and any(k in a for k in _MLA_KEYS) and a["kv_heads"] != a["heads"]:
+        raise InvalidInput("kv_heads does not apply to multi-head latent attention (the cache is one latent); "
+                           "leave it out", field=_field("kv_heads"))
+    if "intermediate_size" not in a and a.get("ffn", "gated") == "gated":
+        raise InvalidInput("intermediate_size is required for a gated FFN (ffn gated, the default); only ffn "
+                           "standard defaults it to 4 x hidden_size", field=_field("intermediate_size"))
+
+
+def architecture_assumptions(a: dict) -> tuple[str, ...]:
+    if "intermediate_size" not in a:
+        return (f"intermediate_size not given: 4 x hidden_size = {4 * a['hidden_size']:,} (the GPT convention "
+                "for a standard FFN)",)
+    return ()
 
 
 def shape_from_architecture(a: dict, name: str = "custom") -> ModelShape:
+    _check_combinations(a)
     moe = mla = None
     given_moe = [k for k in _MOE_KEYS if k in a]
     if given_moe:
@@ -169,6 +201,7 @@ def shape_from_architecture(a: dict, name: str = "custom") -> ModelShape:
         kw["indexer"] = Indexer(n_heads=a["index_heads"], head_dim=a["index_head_dim"])
     if mla is not None and "head_dim" not in kw:
         kw["head_dim"] = a["qk_nope_head_dim"] + a["qk_rope_head_dim"]
+    kw.setdefault("intermediate_size", 4 * a["hidden_size"])  # ffn standard only: _check_combinations
     kv_heads = a["heads"] if mla is not None else a.get("kv_heads")
     return ModelShape(num_layers=a["layers"], num_heads=a["heads"], num_kv_heads=kv_heads, moe=moe, mla=mla,
                       name=name, **kw)
@@ -196,10 +229,11 @@ def resolve_model(inp: dict) -> ResolvedModel:
     if kind == "model":
         return resolve_reference(inp["model"])
     if kind == "hf_config":
-        shape, notes = read_hf_config(inp["hf_config"])
+        shape, notes = read_hf_config(inp["hf_config"], note_defaults=True)
         return ResolvedModel(shape, source="hf_config given by the user", label=shape.name, notes=notes)
     shape = shape_from_architecture(inp["architecture"])
-    return ResolvedModel(shape, source="architecture fields given by the user", label="custom architecture")
+    return ResolvedModel(shape, source="architecture fields given by the user", label="custom architecture",
+                         notes=architecture_assumptions(inp["architecture"]))
 
 
 def _from_entry(entry: CatalogEntry, extra_notes: tuple[str, ...] = ()) -> ResolvedModel:

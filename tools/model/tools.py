@@ -10,7 +10,6 @@ from .. import bands
 from ..errors import InvalidInput
 from ..registry import CliSpec, Tool
 from ..schemas import (
-    ARCH_CLI,
     BATCH,
     CONTEXT,
     COUNT,
@@ -140,7 +139,7 @@ PARAMETER_COUNT = Tool(
     validation_schema=validation_schema({}),
     func=_params,
     cli=CliSpec(command="params", positional="model", file_inputs={"hf_config": "config"}, flatten="architecture",
-                rename=ARCH_CLI, help="Exact parameter count (total, active, breakdown)."),
+                help="Exact parameter count (total, active, breakdown)."),
 )
 
 
@@ -270,7 +269,7 @@ KV_CACHE = Tool(
     validation_schema=validation_schema(_KV_PROPS, ("context_tokens",)),
     func=_kv,
     cli=CliSpec(command="kv", positional="model", file_inputs={"hf_config": "config"}, flatten="architecture",
-                rename={**ARCH_CLI, "context_tokens": "context", "batch_size": "batch"}, help="KV-cache size."),
+                help="KV-cache size."),
 )
 
 
@@ -357,14 +356,22 @@ MEMORY_ESTIMATE = Tool(
     validation_schema=validation_schema(_MEM_PROPS),
     func=_memory,
     cli=CliSpec(command="memory", positional="model", file_inputs={"hf_config": "config"}, flatten="architecture",
-                rename={**ARCH_CLI, "context_tokens": "context", "batch_size": "batch", "weight_dtype": "weights"},
                 help="Inference memory: weights + KV + activations + overhead."),
 )
 
 
 # -- model_lookup ------------------------------------------------------------------------------------
 
+def _catalog_list() -> dict:
+    rows = [{"id": e.id, "name": e.name, "hf_repo": e.hf_repo, "as_of": e.as_of} | (
+        {"speculative": True} if e.speculative else {}) for e in catalog.entries()]
+    return {"models": rows, "assumptions": ["give one id as model for its config, shape and parameter counts; "
+                                            "'speculative' entries are illustrative, not real models"]}
+
+
 def _lookup(inp: dict) -> dict:
+    if not inp.get("model"):
+        return _catalog_list()
     m = resolve_reference(inp["model"])  # a Hub repository or local checkpoint is looked up there
     if m.entry_id is None:
         c = parameter_count(m.shape)
@@ -391,10 +398,9 @@ def _lookup(inp: dict) -> dict:
 MODEL_LOOKUP = Tool(
     name="model_lookup",
     description=("Catalog entry of an open model: config fields, shape, parameter counts, source and date. "
-                 "For what a name is. Unknown names get suggestions. A Hub repo or local checkpoint: its shape "
-                 "and stored bytes."),
+                 "For what a name is. Unknown names get suggestions; no model: list the catalog's ids. A Hub repo or "
+                 "local checkpoint: its shape and stored bytes."),
     input_schema={"type": "object", "properties": {"model": {"type": "string", "description": "Name or HF id."}},
-                  "required": ["model"],
                   "additionalProperties": False},
     func=_lookup,
 )

@@ -241,13 +241,13 @@ class SelfHosting:
     capacity_tokens_per_month: Decimal
 
 
-def self_hosting(gpus: object, gpu_usd_per_hour: object, tokens_per_second: object, utilization: object = 1,
+def self_hosting(gpu_count: object, usd_per_gpu_hour: object, tokens_per_second: object, utilization: object = 1,
                  days_per_month: object = 30) -> SelfHosting:
     """GPUs x $/GPU-hour / (sustained tokens/s x 3600 x utilization) → $/MTok; a month is days x 24 h."""
-    n = count(gpus, "gpus")
+    n = count(gpu_count, "gpu_count")
     if n < 1:
-        raise InvalidInput("gpus must be at least 1", field="gpus", allowed="integer >= 1")
-    price = _positive(gpu_usd_per_hour, "gpu_usd_per_hour")
+        raise InvalidInput("gpu_count must be at least 1", field="gpu_count", allowed="integer >= 1")
+    price = _positive(usd_per_gpu_hour, "usd_per_gpu_hour")
     tps = _positive(tokens_per_second, "tokens_per_second")
     util = _positive(utilization, "utilization")
     if util > 1:

@@ -186,8 +186,11 @@ class PriceCatalog:
         family = [e.id for e in self.current() if e.family == key]
         close = closest(key, self._normalized, lambda e: e.id, cutoff=0.5)
         suggestions = list(dict.fromkeys([*family, *close]))[:5]
-        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `modelmath prices` lists them"
-        raise UnknownName(f"unknown Claude model {name!r}{hint}", field="model", allowed=suggestions or None)
+        if suggestions:
+            raise UnknownName(f"unknown Claude model {name!r}; did you mean {', '.join(suggestions)}?", field="model",
+                              allowed=suggestions)
+        raise UnknownName(f"unknown Claude model {name!r}; the current models are listed in allowed", field="model",
+                          allowed=[e.id for e in self.entries if e.status == "current"])
 
     def search(self, query: str | None = None, as_of: date | None = None) -> list[PriceEntry]:
         """Entries matching a name, family or status (the status on `as_of`, default today)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from types import MappingProxyType
 
 from ..errors import InvalidInput
 from ..registry import CliSpec, Tool
@@ -87,8 +88,8 @@ API_COST = Tool(
 # -- self_hosting_cost ---------------------------------------------------------------------------------
 
 SELF_HOST_PROPS = {
-    "gpus": {"type": "integer", "minimum": 1, "description": "GPU count."},
-    "gpu_usd_per_hour": {"type": "number", "exclusiveMinimum": 0, "description": "$ per GPU-hour."},
+    "gpu_count": {"type": "integer", "minimum": 1, "description": "GPU count."},
+    "usd_per_gpu_hour": {"type": "number", "exclusiveMinimum": 0, "description": "$ per GPU-hour."},
     "tokens_per_second": {"type": "number", "exclusiveMinimum": 0,
                           "description": "Whole deployment, prompt + output tokens, sustained."},
     "utilization": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "description": "Default 1."},
@@ -100,7 +101,7 @@ SELF_HOST_PROPS = {
 
 
 def _self_hosting(inp: dict) -> dict:
-    sh = self_hosting(_required(inp, "gpus"), _required(inp, "gpu_usd_per_hour"),
+    sh = self_hosting(_required(inp, "gpu_count"), _required(inp, "usd_per_gpu_hour"),
                       _required(inp, "tokens_per_second"), inp.get("utilization", 1), inp.get("days_per_month", 30))
     cat = active_catalog()
     d = today()
@@ -140,7 +141,7 @@ def _self_hosting(inp: dict) -> dict:
         out["verdict"] = (f"even at capacity, self-hosting costs {ours}/MTok, more than {theirs}/MTok on "
                           f"{entry.name}: no break-even within this deployment's capacity")
     out["assumptions"] = [
-        f"$/MTok = {inp['gpus']} GPU(s) x ${inp['gpu_usd_per_hour']:g}/GPU-hour / ({inp['tokens_per_second']:g} "
+        f"$/MTok = {inp['gpu_count']} GPU(s) x ${inp['usd_per_gpu_hour']:g}/GPU-hour / ({inp['tokens_per_second']:g} "
         f"tokens/s x 3600 x utilization {inp.get('utilization', 1):g}) x 1,000,000",
         "tokens_per_second counts prompt and output tokens together, sustained over the hour",
         f"GPUs rented around the clock: {sh.hours_per_month:g} hours a month",
@@ -161,7 +162,9 @@ SELF_HOSTING_COST = Tool(
         "Self-hosting $/MTok (GPUs x $/GPU-hour / sustained tokens/s) and $/month, and the monthly token volume "
         "where it breaks even with a Claude model's blended price. Throughput: from the user or "
         "speed_estimate."),
-    input_schema=_schema(SELF_HOST_PROPS, ("gpus", "gpu_usd_per_hour", "tokens_per_second")),
+    input_schema=_schema(SELF_HOST_PROPS, ("gpu_count", "usd_per_gpu_hour", "tokens_per_second")),
+    # Named as in hardware_fit and training_compute since 0.2; the old names still work for a release.
+    input_aliases=MappingProxyType({"gpus": "gpu_count", "gpu_usd_per_hour": "usd_per_gpu_hour"}),
     func=_self_hosting,
     cli=CliSpec(command="self-host", help="Self-hosting $/MTok and break-even against a Claude model."),
 )

@@ -119,6 +119,7 @@ def lora_params(shape: ModelShape, rank: int, targets: tuple[str, ...]) -> tuple
     warnings = []
     h, nh, kvh, d = shape.hidden_size, shape.num_heads, shape.num_kv_heads, shape.head_dim
     attn_dims = {"q_proj": (h, nh * d), "k_proj": (h, kvh * d), "v_proj": (h, kvh * d), "o_proj": (nh * d, h)}
+    _check_rank(shape, rank, targets, attn_dims)
     total = 0
     for t in targets:
         if t in _ATTN_MODULES:
@@ -139,6 +140,27 @@ def lora_params(shape: ModelShape, rank: int, targets: tuple[str, ...]) -> tuple
             if m.shared_intermediate_size:
                 total += shape.moe_layer_count * rank * (h + m.shared_intermediate_size)
     return total, warnings
+
+
+def _mlp_widths(shape: ModelShape) -> list[int]:
+    """Intermediate widths of the MLPs LoRA can adapt (dense, routed expert, shared expert)."""
+    if shape.moe is None:
+        return [shape.intermediate_size]
+    m = shape.moe
+    widths = [m.expert_intermediate_size] + ([m.shared_intermediate_size] if m.shared_intermediate_size else [])
+    return widths + ([shape.intermediate_size] if shape.num_layers > shape.moe_layer_count else [])
+
+
+def _check_rank(shape: ModelShape, rank: int, targets: tuple[str, ...], attn_dims: dict) -> None:
+    """A LoRA update B·A of rank r on a d_in x d_out matrix has rank at most min(d_in, d_out): a larger r
+    adds parameters and no capacity (PEFT would still build it), so it is refused as a mistake."""
+    dims = [min(attn_dims[t]) for t in targets if t in _ATTN_MODULES and shape.mla is None]
+    if any(t not in _ATTN_MODULES for t in targets):
+        dims += [min(shape.hidden_size, w) for w in _mlp_widths(shape)]
+    if dims and rank > min(dims):
+        raise InvalidInput(f"lora_rank {rank:,} exceeds the smallest adapted dimension ({min(dims):,}) of "
+                           f"{', '.join(targets)}: a LoRA update cannot have a higher rank than its matrix",
+                           field="lora_rank", allowed=f"1..{min(dims)}")
 
 
 def activation_bytes_per_token_per_layer(shape: ModelShape) -> int:

@@ -10,7 +10,7 @@ from ..hardware import gpus as gpu_catalog
 from ..model.params import parameter_count
 from ..model.resolve import describe, resolve_model
 from ..registry import CliSpec, Tool
-from ..schemas import ARCH_CLI, HIDDEN_OVERHEAD, overhead_bytes, sent_schema, validation_schema
+from ..schemas import HIDDEN_OVERHEAD, overhead_bytes, sent_schema, validation_schema
 from ..units import GB, GiB, sizes
 from .compute import (
     CHINCHILLA_TABLE3,
@@ -66,7 +66,13 @@ def _setup(inp: dict, fw) -> tuple[TrainSetup, list[str]]:
     fused = pick("fused_kernels", fw.fused_kernels)
     zero, n = inp.get("zero_stage", 0), inp.get("gpu_count", 1)
     if zero and n == 1:
-        raise InvalidInput("ZeRO shards across GPUs: give gpu_count > 1 with zero_stage", field="zero_stage")
+        raise InvalidInput(f"ZeRO stage {zero} shards across GPUs: give gpu_count > 1, or zero_stage 0 on one GPU",
+                           field="zero_stage")
+    lora_given = [k for k in ("lora_rank", "lora_targets") if k in inp]
+    if method == "full" and lora_given:
+        raise InvalidInput(f"{' and '.join(lora_given)} apply to method lora or qlora; method is full"
+                           + ("" if "method" in inp else " (the default)"), field=lora_given[0],
+                           allowed=["lora", "qlora"])
     if offload and not ckpt:
         raise InvalidInput("activation_offload moves checkpointed layer inputs to CPU memory: it needs "
                            "gradient_checkpointing", field="activation_offload")
@@ -226,9 +232,7 @@ TRAINING_MEMORY = Tool(
     input_schema=sent_schema(_TRAIN_PROPS),
     validation_schema=validation_schema({**_TRAIN_PROPS, **HIDDEN_OVERHEAD}),
     func=_training_memory,
-    cli=CliSpec(command="train-memory", help="Training memory per GPU (full, LoRA, QLoRA; ZeRO).",
-                rename={**ARCH_CLI, "context_tokens": "seq", "batch_size": "micro-batch", "gpu_count": "gpus",
-                        "gradient_checkpointing": "checkpointing"}, **_MODEL_CLI),
+    cli=CliSpec(command="train-memory", help="Training memory per GPU (full, LoRA, QLoRA; ZeRO).", **_MODEL_CLI),
 )
 
 
@@ -276,6 +280,14 @@ def _training_compute(inp: dict) -> dict:
                            allowed=[f for f in ("bf16", "fp8") if g.tflops.get(f)])
     if "mfu" in inp and "achieved_tflops_per_gpu" in inp:
         raise InvalidInput("give mfu or achieved_tflops_per_gpu, not both", field="mfu")
+    ceiling = g.tflops["fp8"] if fmt == "fp8" else peak
+    if inp.get("achieved_tflops_per_gpu", 0) > ceiling:
+        raise InvalidInput(f"achieved_tflops_per_gpu {inp['achieved_tflops_per_gpu']:g} exceeds the {g.id}'s dense "
+                           f"{fmt} peak of {ceiling:g} TFLOP/s", field="achieved_tflops_per_gpu",
+                           allowed=f"0 < achieved_tflops_per_gpu <= {ceiling:g}")
+    if "training_tokens" in inp and inp["training_tokens"] != int(inp["training_tokens"]):
+        raise InvalidInput(f"training_tokens must be a whole number, got {inp['training_tokens']!r}",
+                           field="training_tokens")
     seq = inp.get("context_tokens", 4096)
     method = inp.get("method", "full")
     ckpt = inp.get("gradient_checkpointing", False)
@@ -413,9 +425,7 @@ TRAINING_COMPUTE = Tool(
     input_schema=sent_schema(_COMPUTE_PROPS),
     validation_schema=validation_schema(_COMPUTE_PROPS),
     func=_training_compute,
-    cli=CliSpec(command="train-compute", help="Training FLOPs, GPU-hours, days and cost.",
-                rename={**ARCH_CLI, "training_tokens": "tokens", "gpu_count": "gpus", "context_tokens": "seq",
-                        "gradient_checkpointing": "checkpointing"}, **_MODEL_CLI),
+    cli=CliSpec(command="train-compute", help="Training FLOPs, GPU-hours, days and cost.", **_MODEL_CLI),
 )
 
 TOOLS = (TRAINING_MEMORY, TRAINING_COMPUTE)

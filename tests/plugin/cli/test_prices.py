@@ -87,8 +87,8 @@ def test_bad_price_file_is_one_line_exit_2(tmp_path):
     (["cost", "gpt-5", *CLAIMS], "unknown Claude model"),
     (["cost", "haiku-4.5", "--input-tokens", "-3", "--output-tokens", "1"], "must be >= 0"),
     (["cost", "haiku-4.5", "--input-tokens", "100", "--output-tokens", "1", "--cache-read-tokens", "101"],
-     "cannot exceed input_tokens"),
-    (["self-host", "--gpus", "1", "--gpu-usd-per-hour", "2"], "--tokens-per-second"),
+     "cannot exceed --input-tokens"),  # the CLI names the flags, not the tool's input names
+    (["self-host", "--gpus", "1", "--usd-per-gpu-hour", "2"], "--tokens-per-second"),
 ])
 def test_errors_exit_2(args, needle):
     p = run(*args)
@@ -103,7 +103,7 @@ def test_retired_model_answers_with_warning():
 
 
 def test_self_host_command():
-    res = invoke("self-host", "--gpus", "8", "--gpu-usd-per-hour", "2.5", "--tokens-per-second", "20000", "--json")
+    res = invoke("self-host", "--gpus", "8", "--usd-per-gpu-hour", "2.5", "--tokens-per-second", "20000", "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["break_even_tokens_per_month"] == 3_600_000_000  # see pricing/test_cost.py
 

@@ -35,9 +35,11 @@ def test_unknown_name_suggests():
 
 
 def test_nothing_close_says_how_to_list():
+    # A tool error names the tool that lists the catalog, never a CLI command (a model cannot run one).
     with pytest.raises(UnknownName) as exc:
         lookup("zzzzzz")
-    assert "modelmath models" in exc.value.message
+    assert "model_lookup" in exc.value.message and "modelmath" not in exc.value.message
+    assert exc.value.to_dict()["see"] == "model_lookup"
 
 
 def test_illustrative_tiers_are_labelled_speculative():

@@ -275,13 +275,13 @@ def test_self_hosting_math_by_hand():
 
 
 def test_self_hosting_tool():
-    out = run_tool("self_hosting_cost", {"gpus": 8, "gpu_usd_per_hour": 2.5, "tokens_per_second": 20000}).result
+    out = run_tool("self_hosting_cost", {"gpu_count": 8, "usd_per_gpu_hour": 2.5, "tokens_per_second": 20000}).result
     assert out["break_even_tokens_per_month"] == 3_600_000_000
     assert out["claude"]["model"] == "claude-sonnet-5-5" and out["claude"]["blended_usd_per_mtok"] == 4.0
     # 3.6e9 of 51.84e9 capacity = 0.069 (rounded for display).
     assert out["break_even_share_of_capacity"] == 0.069
     # Half utilization halves capacity: $20 / 36 MTok = $0.5555…/MTok.
-    out = run_tool("self_hosting_cost", {"gpus": 8, "gpu_usd_per_hour": 2.5, "tokens_per_second": 20000,
+    out = run_tool("self_hosting_cost", {"gpu_count": 8, "usd_per_gpu_hour": 2.5, "tokens_per_second": 20000,
                                          "utilization": 0.5}).result
     assert exact(out["self_hosted_usd_per_mtok"]) == D(repr(float(D(20) / D(36))))
 
@@ -289,17 +289,25 @@ def test_self_hosting_tool():
 def test_self_hosting_never_breaks_even_is_said():
     # 1 GPU at $2.50/h and 50 tokens/s = $2.50 / 0.18 MTok = $13.89/MTok, above Haiku 5.5's blended
     # (3 x 0.10 + 0.50) / 4 = $0.20/MTok: no break-even within capacity.
-    out = run_tool("self_hosting_cost", {"gpus": 1, "gpu_usd_per_hour": 2.5, "tokens_per_second": 50,
+    out = run_tool("self_hosting_cost", {"gpu_count": 1, "usd_per_gpu_hour": 2.5, "tokens_per_second": 50,
                                          "claude_model": "haiku-5.5"}).result
     assert "no break-even" in out["verdict"] and "break_even_share_of_capacity" not in out
 
 
 @pytest.mark.parametrize("inp, field", [
-    ({"gpus": 0, "gpu_usd_per_hour": 1, "tokens_per_second": 1}, "gpus"),
-    ({"gpus": 1, "gpu_usd_per_hour": 0, "tokens_per_second": 1}, "gpu_usd_per_hour"),
-    ({"gpus": 1, "gpu_usd_per_hour": 1, "tokens_per_second": 1, "utilization": 1.5}, "utilization"),
-    ({"gpus": 1, "gpu_usd_per_hour": 1}, "tokens_per_second"),
+    ({"gpu_count": 0, "usd_per_gpu_hour": 1, "tokens_per_second": 1}, "gpu_count"),
+    ({"gpu_count": 1, "usd_per_gpu_hour": 0, "tokens_per_second": 1}, "usd_per_gpu_hour"),
+    ({"gpu_count": 1, "usd_per_gpu_hour": 1, "tokens_per_second": 1, "utilization": 1.5}, "utilization"),
+    ({"gpu_count": 1, "usd_per_gpu_hour": 1}, "tokens_per_second"),
+    ({"gpus": 1, "gpu_count": 1, "usd_per_gpu_hour": 1, "tokens_per_second": 1}, "gpus"),  # old and new name
 ])
 def test_self_hosting_bad_input(inp, field):
     out = run_tool("self_hosting_cost", inp)
     assert out.is_error and out.result["error"]["field"] == field
+
+
+def test_self_hosting_old_input_names_still_work():
+    # gpus / gpu_usd_per_hour were renamed to gpu_count / usd_per_gpu_hour (one name per concept across
+    # tools); for one release the old names mean the same: 8 x $2.50 / 72 MTok an hour as above.
+    old = run_tool("self_hosting_cost", {"gpus": 8, "gpu_usd_per_hour": 2.5, "tokens_per_second": 20000})
+    assert not old.is_error and old.result["break_even_tokens_per_month"] == 3_600_000_000

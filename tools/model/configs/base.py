@@ -36,11 +36,14 @@ class Cfg:
         self.raw = raw
         self.defaults = defaults
         self.model_type = model_type
+        self.defaulted: dict[str, object] = {}  # family defaults actually used, for the result's assumptions
 
     def get(self, key: str, default=None):
         """The raw value: only for compound fields (lists, objects, mixed spellings) the caller checks."""
         if key in self.raw:
             return self.raw[key]
+        if key in self.defaults:
+            self.defaulted[key] = self.defaults[key]
         return self.defaults.get(key, default)
 
     def typed(self, key: str, kind: str, default=None, *, required: bool = False):
