@@ -38,6 +38,11 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+class NotJSON(InvalidInput):
+    """The text is not JSON at all (syntax, encoding), as opposed to JSON beyond our limits: a JSON-RPC
+    server answers the first with a parse error and the second with an error for the request."""
+
+
 def _refuse(what: str, message: str) -> InvalidInput:
     return InvalidInput(f"{what}: {message}", field=None)
 
@@ -75,7 +80,7 @@ def loads(text: str | bytes, *, what: str = "JSON input", limits: Limits = DEFAU
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _refuse(what, f"not UTF-8 text (byte {exc.start})") from exc
+            raise NotJSON(f"{what}: not UTF-8 text (byte {exc.start})") from exc
     try:
         value = json.loads(text, parse_constant=_constant, parse_int=lambda s: _parse_int(s, limits, what),
                            parse_float=lambda s: _parse_float(s, what, decimal))
@@ -84,7 +89,7 @@ def loads(text: str | bytes, *, what: str = "JSON input", limits: Limits = DEFAU
     except RecursionError as exc:
         raise _refuse(what, f"nested too deeply (at most {limits.max_depth} levels)") from exc
     except json.JSONDecodeError as exc:
-        raise _refuse(what, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        raise NotJSON(f"{what}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except ValueError as exc:  # NaN / Infinity from parse_constant
         raise _refuse(what, f"{exc}; NaN and Infinity are not allowed") from exc
     check(value, what=what, limits=limits)
@@ -96,7 +101,7 @@ def check(value: object, *, what: str = "input", limits: Limits = DEFAULT_LIMITS
     stack: list[tuple[object, int, str]] = [(value, 1, "")]
     while stack:
         v, depth, path = stack.pop()
-        where = f" at {path}" if path else ""
+        where = f" at {path if len(path) <= 80 else path[:77] + '...'}" if path else ""
         if isinstance(v, dict | list):
             if depth > limits.max_depth:
                 raise _refuse(what, f"nested too deeply{where} (at most {limits.max_depth} levels)")

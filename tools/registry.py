@@ -178,6 +178,19 @@ def validate(name: str, inp: object) -> None:
         raise _describe_validation_error(err)
 
 
+def whole_numbers(schema: dict, inp: dict) -> dict:
+    """JSON Schema counts 1e6 (a float) as an integer; the calculators keep counts and bytes exact, so such a
+    value becomes an int here (nested objects too)."""
+    out = dict(inp)
+    for key, sub in schema.get("properties", {}).items():
+        v = out.get(key)
+        if sub.get("type") == "integer" and isinstance(v, float):
+            out[key] = int(v)
+        elif sub.get("type") == "object" and isinstance(v, dict) and "properties" in sub:
+            out[key] = whole_numbers(sub, v)
+    return out
+
+
 def error_result(exc: ModelMathError) -> dict:
     return {"error": exc.to_dict()}
 
@@ -227,4 +240,4 @@ def run_tool(name: str, inp: object) -> ToolOutcome:
         validate(name, inp)
     except ModelMathError as exc:
         return ToolOutcome(error_result(exc), True)
-    return call_validated(name, inp)  # type: ignore[arg-type]
+    return call_validated(name, whole_numbers(tool.schema_for_validation, inp))  # type: ignore[arg-type]

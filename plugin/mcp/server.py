@@ -12,13 +12,12 @@ when `modelmath mcp` runs, so the offline commands never pay for it.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
 import click
-from modelmath.tools import registry
+from modelmath.tools import jsonsafe, registry
 
 if TYPE_CHECKING:
     from mcp.server import Server
@@ -51,7 +50,8 @@ def _version() -> str:
 def _result_text(result: dict) -> str:
     # The same JSON the Messages API tool_result carries, so every host sees one wording. The MCP spec asks
     # tools that return structuredContent to also send it serialized as text, for clients that ignore it.
-    return json.dumps(result, ensure_ascii=False)
+    # Strict JSON: a NaN would be a bug upstream, and raises here rather than reach a client as non-JSON.
+    return jsonsafe.dumps(result, ensure_ascii=False)
 
 
 def build_server() -> Server:
@@ -102,10 +102,15 @@ def build_server() -> Server:
 async def serve_stdio(server: Server) -> None:
     from mcp.server.stdio import stdio_server
 
+    from .stdio import GuardedStdin
+
     # stdio_server claims fd 1 for the protocol and points the process's own stdout at stderr while it runs,
-    # so a stray print() cannot corrupt the channel.
-    async with stdio_server() as (read_stream, write_stream):
-        await server.run(read_stream, write_stream, server.create_initialization_options())
+    # so a stray print() cannot corrupt the channel. Its stdin reader drops lines it cannot parse, so ours
+    # (bounded lines, each checked and, if need be, answered with a JSON-RPC error) feeds it instead.
+    with GuardedStdin.claim() as stdin:
+        async with stdio_server(stdin=stdin) as (read_stream, write_stream):
+            stdin.answer_through(write_stream)
+            await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
 async def serve_http(server: Server, host: str, port: int) -> None:

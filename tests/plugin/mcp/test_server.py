@@ -189,7 +189,8 @@ EXAMPLES: dict[str, list[Example]] = {
                  "requests_per_day": 10000}, _cost_haiku_claims, "10k claims a day"),
     ],
     "self_hosting_cost": [
-        Example({"gpus": 2, "gpu_usd_per_hour": 3.0, "tokens_per_second": 1000, "claude_model": "claude-haiku-4-5"},
+        Example({"gpu_count": 2, "usd_per_gpu_hour": 3.0, "tokens_per_second": 1000,
+                 "claude_model": "claude-haiku-4-5"},
                 _self_hosting, "break-even vs Haiku 4.5"),
     ],
     "gpu_lookup": [Example({"gpu": "h100 sxm"}, _gpu_h100, "datasheet figures")],
