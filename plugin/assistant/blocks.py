@@ -4,8 +4,7 @@ received), and the history with its one moving cache breakpoint."""
 
 from __future__ import annotations
 
-import json
-
+from modelmath.tools import jsonsafe
 from modelmath.tools.registry import ToolOutcome
 
 EPHEMERAL = {"type": "ephemeral"}
@@ -14,7 +13,7 @@ THINKING_BLOCKS = ("thinking", "redacted_thinking")
 
 def tool_result_block(tool_use_id: str, outcome: ToolOutcome) -> dict:
     if not outcome.is_error:
-        return {"type": "tool_result", "tool_use_id": tool_use_id, "content": json.dumps(outcome.result)}
+        return {"type": "tool_result", "tool_use_id": tool_use_id, "content": jsonsafe.dumps(outcome.result)}
     # Error results take text only; name the field and what is allowed so the model can correct itself.
     err = outcome.result.get("error", {})
     text = f"{err.get('type', 'error')}: {err.get('message', 'tool failed')}"

@@ -10,11 +10,11 @@ while Claude thinks on a terminal), notices and errors go to stderr. Every excha
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 
 import click
+from modelmath.tools import jsonsafe
 
 from .. import files
 from . import logs as logstore
@@ -193,7 +193,7 @@ def ask_cmd(ctx, question, file_, as_json, **opts):
     if as_json:
         out = {**answer.to_json(), "effort": a.options.effort, "max_tokens": a.max_tokens,
                "id": answer.log_id, "conversation_id": session.conversation_id if answer.log_id else None}
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        click.echo(jsonsafe.dumps(out, indent=2, ensure_ascii=False))
     else:
         click.echo(footer(answer))
     if answer.notice:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import click
+from modelmath.tools import jsonsafe
 
 from .. import files
 from .agent import Assistant, AssistantError, make_client, resolve_model_id
@@ -144,7 +145,7 @@ def eval_cmd(ctx, live, transcripts_dir, out, only, model, effort, max_turns, la
             questions = [q for q in questions if q["id"] in transcripts] or questions
     scores = score_all(questions, transcripts)
     if as_json:
-        click.echo(json.dumps([{"id": s.eval_id, "passed": s.passed, "checks": [
+        click.echo(jsonsafe.dumps([{"id": s.eval_id, "passed": s.passed, "checks": [
             {"name": c.name, "passed": c.passed, "detail": c.detail} for c in s.checks]} for s in scores], indent=2))
     else:
         click.echo(table(questions, scores, transcripts))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import click
+from modelmath.tools import jsonsafe
 
 from . import logs as logstore
 from .provenance import shorten
@@ -46,7 +46,7 @@ def logs_cmd(ctx, count: int, conversation: str | None, as_json: bool) -> None:
     db = _db()
     rows = db.responses(conversation_id=conversation, limit=count)
     if as_json:
-        click.echo(json.dumps([r.to_json() for r in rows], indent=2, ensure_ascii=False))
+        click.echo(jsonsafe.dumps([r.to_json() for r in rows], indent=2, ensure_ascii=False))
         return
     if not rows:
         click.echo("no logged exchanges" + (f" in conversation {conversation}" if conversation else ""))
@@ -67,7 +67,7 @@ def show_cmd(some_id: str, as_json: bool) -> None:
     except logstore.LogError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
-        click.echo(json.dumps([r.to_json(with_messages=True) for r in found], indent=2, ensure_ascii=False))
+        click.echo(jsonsafe.dumps([r.to_json(with_messages=True) for r in found], indent=2, ensure_ascii=False))
         return
     for r in found:
         u = r.usage

@@ -3,12 +3,12 @@ footer (Reproduce, Sources), tool results for --verbose, and the usage/cost line
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
 
 import click
+from modelmath.tools import jsonsafe
 
 from .answer import Answer, ToolCall, total_cost, usage_totals
 from .provenance import shorten
@@ -97,7 +97,10 @@ def footer(answer: Answer) -> str:
 
 
 def _short(obj: object, limit: int = 240) -> str:
-    s = obj if isinstance(obj, str) else json.dumps(obj, separators=(",", ":"))
+    try:
+        s = obj if isinstance(obj, str) else jsonsafe.dumps(obj, separators=(",", ":"))
+    except ValueError:  # a NaN in what the model sent: shown as Python writes it, never as would-be JSON
+        s = repr(obj)
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 

@@ -3,7 +3,6 @@ mcp, tiktoken) happen only inside the commands that need them, keeping the offli
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -14,7 +13,7 @@ from modelmath.tools.model import catalog
 from modelmath.tools.registry import cli_commands, cli_tool, definitions, run_tool, tools
 
 from .. import hub
-from .build import CommandExtras, InputError, build_command, format_error
+from .build import CommandExtras, InputError, build_command, echo_json, format_error
 
 hub.install()  # model inputs may name Hub repositories and local checkpoints (read only when one is used)
 
@@ -81,7 +80,7 @@ def models_cmd(query: str | None, as_json: bool) -> None:
     """List catalog models (optionally matching QUERY) with source dates."""
     found = catalog.search(query)
     if as_json:
-        click.echo(json.dumps([e.provenance() | {"hf_repo": e.hf_repo} for e in found], indent=2))
+        echo_json([e.provenance() | {"hf_repo": e.hf_repo} for e in found])
         return
     if not found:
         raise InputError(f"no catalog model matches {query!r}; `modelmath models` lists them all")
@@ -96,7 +95,7 @@ def models_cmd(query: str | None, as_json: bool) -> None:
 def tools_cmd(as_json: bool) -> None:
     """List the calculator tools (the same definitions Claude and MCP clients see)."""
     if as_json:
-        click.echo(json.dumps(definitions(), indent=2))
+        echo_json(definitions())
         return
     for t in tools():
         click.echo(f"{t.name}: {t.description}\n")

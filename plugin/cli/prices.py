@@ -8,7 +8,6 @@ at a price never opens it. `anthropic` is imported only inside `tokens --exact`.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,7 @@ from modelmath.tools.errors import ModelMathError
 from modelmath.tools.registry import call_validated
 
 from .. import files
-from .build import CommandExtras, Count, InputError, format_error
+from .build import CommandExtras, Count, InputError, Number, echo_json, format_error
 from .render import render
 
 if TYPE_CHECKING:
@@ -175,8 +174,8 @@ def prices_cmd(query: str | None, as_of: str | None, prices_file: str | None, as
         except ModelMathError as exc:
             raise InputError(exc.message) from exc
     if as_json:
-        click.echo(json.dumps({"as_of": day.isoformat(), "price_files": list(cat.price_files),
-                               "models": [e.describe(cat.lifecycle(e, day)) for e in found]}, indent=2))
+        echo_json({"as_of": day.isoformat(), "price_files": list(cat.price_files),
+                   "models": [e.describe(cat.lifecycle(e, day)) for e in found]})
         return
     click.echo(f"Claude API list prices on {day}, USD per million tokens (MTok); status computed for that date. "
                "no* = some figures not confirmed on Anthropic's pages; --json gives sources, notes and the Batch "
@@ -225,8 +224,8 @@ def exact_count(text: str, model: str | None, api_key: str) -> dict:
 @click.option("--exact", is_flag=True, help="Exact count via Anthropic's count_tokens API (needs ANTHROPIC_API_KEY).")
 @click.option("--model", default=None, help="Claude model: its tokenizer generation (Claude 4.7+ count ~30% more), "
               "or the model --exact asks about (default: the current Sonnet).")
-@click.option("--words", type=click.FloatRange(min=0), default=None, help="Convert words to tokens (rule of thumb).")
-@click.option("--pages", type=click.FloatRange(min=0), default=None, help="Convert pages to tokens (rule of thumb).")
+@click.option("--words", type=Number(0), default=None, help="Convert words to tokens (rule of thumb).")
+@click.option("--pages", type=Number(0), default=None, help="Convert pages to tokens (rule of thumb).")
 @click.option("--tokens", "tokens_", type=Count(0), default=None, help="Convert tokens to words and pages.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def tokens_cmd(text: str | None, file_: str | None, exact: bool, model: str | None, words: float | None,
@@ -260,4 +259,7 @@ def tokens_cmd(text: str | None, file_: str | None, exact: bool, model: str | No
         result = outcome.result
     if not as_json:
         result = {k: v for k, v in result.items() if k != "rules_of_thumb"}
-    click.echo(json.dumps(result, indent=2) if as_json else render(result))
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(render(result))

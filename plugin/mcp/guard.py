@@ -76,7 +76,7 @@ def _tools_call_problem(params: object) -> str | None:
     if not isinstance(params, dict):
         return "tools/call needs params: an object with name and arguments"
     if not isinstance(params.get("name"), str):
-        return f"tools/call params.name must be a tool name (a string), got {json.dumps(params.get('name'))[:80]}"
+        return f"tools/call params.name must be a tool name (a string), got {jsonsafe.dumps(params.get('name'))[:80]}"
     args = params.get("arguments")
     if args is not None and not isinstance(args, dict):
         return f"tools/call params.arguments must be an object, got {type(args).__name__}"
