@@ -42,11 +42,17 @@ _PRICE = {"type": "number", "exclusiveMinimum": 0, "description": "Overrides the
 _context_warnings = context_warnings  # the model package's one window convention (tools/model/window.py)
 
 
-def _r(x: float | None, digits: int = 3) -> float | int | None:
-    """Round to `digits` significant figures; whole numbers from 1,000 up print without exponent."""
+def _plain(x: float) -> str:
+    """3 significant figures without an exponent (1,230 rather than 1.23e+03)."""
+    v = float(f"{x:.3g}")
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"
+
+
+def _r(x: float | None, digits: int = 3) -> float | None:
+    """An estimate to `digits` significant figures, as a float (an int would read as an exact count)."""
     if x is None:
         return None
-    return int(round(x)) if abs(x) >= 1000 else float(f"{x:.{digits}g}")
+    return float(f"{x:.{digits}g}")
 
 
 _NOTE_TEXT = {
@@ -83,9 +89,11 @@ def _gpu_lookup(inp: dict) -> dict:
              "bandwidth_gb_s": g.bandwidth_gb_s, "bf16_tflops": g.tflops.get("bf16") or g.tflops.get("fp16"),
              "fp8_tflops": g.tflops.get("fp8"), "usd_per_hour": g.price.usd_per_hour if g.price else None,
              "verified": g.verified} for g in gpu_catalog.catalog()]
-    return {"gpus": [{k: v for k, v in r.items() if v is not None} for r in rows],
-            "assumptions": ["dense TFLOP/s (no sparsity); bf16 column shows fp16 where a device lacks bf16",
-                            "prices are typical on-demand $/device-hour with provider and date (volatile)"]}
+    return {"gpus": rows,
+            "assumptions": ["dense TFLOP/s (no sparsity); bf16 column shows fp16 where a device lacks bf16; null: "
+                            "the device has no such tensor format",
+                            "prices are typical on-demand $/device-hour with provider and date (volatile); null: "
+                            "no price in the catalog"]}
 
 
 GPU_LOOKUP = Tool(
@@ -135,13 +143,13 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
     row.update(gpus=p.tp, per_gpu_gib=_r(p.total / GiB), headroom_gib=_r(p.headroom / GiB),
                max_seqs=max_batch(shape, params, g, wfmt, kvfmt, context=context, tp=p.tp, overhead=ovh),
                decode_tok_s=_r(1 / s1.seconds.mid),
-               decode_range=f"{1 / s1.seconds.high:.3g}-{1 / s1.seconds.low:.3g}",
+               decode_range=f"{_plain(1 / s1.seconds.high)}-{_plain(1 / s1.seconds.low)}",
                batch_tok_s=_r(batch / sb.seconds.mid), prefill_tok_s=_r(context / pre.seconds.mid),
                ttft_s=_r(ttft.mid))
     opt = Option(g.id, p.tp, None if price is None else price * p.tp, 1 / s1.seconds.mid, batch / sb.seconds.mid)
-    if opt.usd_per_hour is not None:
-        row["usd_per_hour"] = _r(opt.usd_per_hour)
-        row["usd_per_mtok"] = _r(opt.usd_per_mtok)
+    # A GPU without a catalog price keeps the columns, as null: the table says "no price", not nothing.
+    row["usd_per_hour"] = _r(opt.usd_per_hour)
+    row["usd_per_mtok"] = _r(opt.usd_per_mtok)
     if s1.plan.code:
         notes.setdefault(s1.plan.code, []).append(wfmt.name if s1.plan.code == "weight_only" else g.id)
     if not s1.factors.calibrated:
@@ -173,10 +181,10 @@ def _hardware_fit(inp: dict) -> dict:
     rows, options = [], []
     for gid in chosen:
         row, opt = _fit_row(m, params, gpu_catalog.lookup(gid), wfmt, kvfmt, inp, context, batch, notes)
-        rows.append({k: v for k, v in row.items() if v is not None})
+        rows.append({k: v for k, v in row.items() if v is not None or k.startswith("usd_")})
         if opt is not None:
             options.append(opt)
-    rows.sort(key=lambda r: ("gpus" not in r, r.get("usd_per_mtok", float("inf")), r.get("gpus", 0)))
+    rows.sort(key=lambda r: ("gpus" not in r, r.get("usd_per_mtok") or float("inf"), r.get("gpus", 0)))
     recs = {k: {"gpu": o.gpu_id, "gpus": o.count, "usd_per_hour": _r(o.usd_per_hour),
                 "decode_tok_s": _r(o.decode_tokens_per_s), "usd_per_mtok": _r(o.usd_per_mtok)}
             for k, o in recommend(options).items()}

@@ -41,7 +41,7 @@ def _wf(name: str, bits, source: str, note: str = "") -> WeightFormat:
 
 
 _GGUF = "llama.cpp ggml-common.h block layouts (QK_K=256 super-blocks)"
-_QUANTIZE = "llama.cpp tools/quantize/quantize.cpp size table for Llama-3-8B (8.03B params)"
+_QUANTIZE = "llama.cpp tools/quantize/quantize.cpp size table for Llama-3-8B (8.03 billion params)"
 
 WEIGHT_FORMATS: dict[str, WeightFormat] = {f.name: f for f in [
     _wf("fp32", 32, "IEEE 754 binary32"),

@@ -32,12 +32,12 @@ _GPU = {"type": "string", "description": "GPU name, e.g. 'h100'."}
 _COUNT = {"type": "integer", "minimum": 1, "description": "GPUs, data parallel."}
 
 
-def _r(x: float | None, digits: int = 4) -> float | int | None:
-    """Round to `digits` significant figures; large values become exact integers of the rounded value."""
+def _r(x: float | None, digits: int = 4) -> float | None:
+    """An estimate to `digits` significant figures, as a float: JSON readers (and our terminal output) can
+    tell it from an exact count, which is an int."""
     if x is None:
         return None
-    rounded = Decimal(f"{x:.{digits}g}")
-    return int(rounded) if abs(x) >= 1000 else float(rounded)
+    return float(Decimal(f"{x:.{digits}g}"))
 
 
 # -- training_memory -------------------------------------------------------------------------------------
@@ -324,11 +324,10 @@ def _training_compute(inp: dict) -> dict:
     if rules:  # whole-run GPU-hours: their own (wider) band, from the GPU-hour calibration cases
         hours = list(reversed(rules["gpu_hours"][0].apply(hours[1])))
     out = {"model": describe(m), "params_used": n, "params_used_billions": round(n / 1e9, 3),
-           "training_tokens": int(tokens), "tokens_per_param": round(tokens / n, 2),
-           "chinchilla_optimal_tokens": int(chin), "training_flops": _r(training_flops(n, tokens)),
-           "training_flops_text": f"{training_flops(n, tokens):.3g} FLOPs (6·N·D)",
-           "attention_flops": _r(fpt.attention * tokens), "total_flops": _r(total),
-           "total_flops_text": f"{total:.3g} FLOPs (matmul weights + attention)",
+           "training_tokens": int(tokens) if "training_tokens" in inp else _r(tokens),
+           "tokens_per_param": round(tokens / n, 2), "chinchilla_optimal_tokens": _r(chin),
+           "training_flops": _r(training_flops(n, tokens)), "attention_flops": _r(fpt.attention * tokens),
+           "total_flops": _r(total),
            "flops_per_token": {"dense": _r(fpt.dense), "attention": _r(fpt.attention),
                                "attention_causal_hardware": _r(fpt.attention_hardware),
                                "recompute": _r(fpt.dense_recompute + fpt.attention_recompute),
@@ -363,9 +362,11 @@ def _training_compute(inp: dict) -> dict:
          f"attention = 12 x layers x heads x head_dim x seq per token at seq {seq} (PaLM arXiv 2204.02311 App. B; "
          "counts the full score matrix, causal kernels do about half), reported separately",
          "Chinchilla-optimal tokens: log-log interpolation of Hoffmann et al. 2022 Table 3 ("
-         + ", ".join(f"{p / 1e9:g}B->{t / 1e9:g}B" for p, t in CHINCHILLA_TABLE3) + "), ~20 tokens/param",
+         + ", ".join(f"{p / 1e9:g} billion params -> {t / 1e9:g} billion tokens" for p, t in CHINCHILLA_TABLE3)
+         + "), ~20 tokens/param",
          f"MFU against the dense 16-bit peak ({peak} TFLOP/s), as Llama 3 reports BF16 MFU 38-43% on H100 "
          f"(arXiv 2407.21783 Table 4); {basis}",
+         "training_flops = 6·N·D; total_flops = matmul weights + attention",
          "GPU-hours: " + _COVERS]
     if rules:
         a.append(f"ranges: tokens/s (and MFU) and GPU-hours low-high are meant to hold {bands.coverage():.0%} of "
