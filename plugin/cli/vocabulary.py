@@ -36,6 +36,7 @@ OLD_FLAGS: dict[str, str] = {
     "micro-batch": "batch_size",
     "gpu-usd-per-hour": "usd_per_gpu_hour",
     "batch": "batch",
+    "output": "output_tokens",  # speed --output, briefly on main before this table
 }
 
 
