@@ -1,0 +1,150 @@
+"""Every inverse answer agrees with the forward calculation: at the reported limit the placement fits, one
+step beyond it does not. Checked over the whole catalog: every model x every device x 3 (weight format, KV
+format, batch) settings (69 x 33 x 3 = 6,831 cases when written; each asserts the max context, the max
+sequences and the GPU count; the suggested format over models x devices), then end to end through
+hardware_fit and kv_cache for a sample.
+
+Also: a format the device cannot run is never suggested (fp8 on a T4 or a TPU v5e), and the two examples
+the issue found wrong now answer right."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+from modelmath.tools.hardware import gpus
+from modelmath.tools.hardware.fit import min_placement, place, tp_degrees
+from modelmath.tools.hardware.limits import FALLBACK_FORMATS, best_format_on_one, max_batch, max_context, runs_format
+from modelmath.tools.model import catalog
+from modelmath.tools.model.formats import WEIGHT_FORMATS, kv_format, weight_format
+from modelmath.tools.model.kv import bytes_for_sequence, kv_layout
+from modelmath.tools.model.params import parameter_count
+from modelmath.tools.model.resolve import shape_from_entry
+from modelmath.tools.registry import run_tool
+
+KV16 = kv_format("bf16")
+# (weights, KV cache, sequences at once)
+SETTINGS = [(weight_format("bf16"), KV16, 1), (weight_format("fp8"), kv_format("fp8"), 4),
+            (weight_format("q4_k_m"), KV16, 1)]
+MODELS = [(e.id, shape_from_entry(e)) for e in catalog.entries()]
+MODELS = [(i, s, parameter_count(s)) for i, s in MODELS]
+DEVICES = list(gpus.catalog())
+CAP = 2_000_000  # longer than any catalog model's window: the search is bounded by memory, not the cap
+
+
+def fits(shape, params, g, w, *, context, batch, tp=1, kv=KV16):
+    return place(shape, params, g, w, kv, context=context, batch=batch, tp=tp).fits
+
+
+def test_the_sweep_covers_the_catalog():
+    assert len(MODELS) >= 66 and len(DEVICES) >= 33
+
+
+@pytest.mark.parametrize(("w", "kv", "n"), SETTINGS, ids=[f"{w.name}-kv{kv.name}-batch{n}" for w, kv, n in SETTINGS])
+def test_every_inverse_answer_is_the_forward_boundary(w, kv, n):
+    checked = 0
+    for (mid, shape, params), g in itertools.product(MODELS, DEVICES):
+        where = f"{mid} on {g.id} at {w.name}, kv {kv.name}, batch {n}"
+        c = max_context(shape, params, g, w, kv, batch=n, tp=1, cap=CAP)
+        if c:
+            assert fits(shape, params, g, w, context=c, batch=n, kv=kv), where
+        if c < CAP:  # 0: not even one token fits
+            assert not fits(shape, params, g, w, context=c + 1, batch=n, kv=kv), where
+        b = max_batch(shape, params, g, w, kv, context=4096, tp=1)
+        if b:
+            assert fits(shape, params, g, w, context=4096, batch=b, kv=kv), where
+        assert not fits(shape, params, g, w, context=4096, batch=b + 1, kv=kv), where
+        p = min_placement(shape, params, g, w, kv, context=8192, batch=n)
+        allowed = tp_degrees(shape, g.max_count)
+        if p is not None:
+            assert p.fits and all(not fits(shape, params, g, w, context=8192, batch=n, tp=t, kv=kv)
+                                  for t in allowed if t < p.tp), where
+        else:
+            assert not any(fits(shape, params, g, w, context=8192, batch=n, tp=t, kv=kv) for t in allowed), where
+        checked += 1
+    assert checked == len(MODELS) * len(DEVICES)
+
+
+def test_suggested_formats_run_fit_and_are_the_best_that_do():
+    for (mid, shape, params), g in itertools.product(MODELS, DEVICES):
+        name = best_format_on_one(shape, params, g, KV16, context=8192, batch=1)
+        runnable = [f for f in FALLBACK_FORMATS if runs_format(g, f)]
+        if name is None:
+            assert not any(fits(shape, params, g, WEIGHT_FORMATS[f], context=8192, batch=1) for f in runnable)
+            continue
+        assert runs_format(g, name), f"{name} suggested for {g.id}"
+        assert fits(shape, params, g, WEIGHT_FORMATS[name], context=8192, batch=1), (mid, g.id)
+        better = runnable[:runnable.index(name)]
+        assert not any(fits(shape, params, g, WEIGHT_FORMATS[f], context=8192, batch=1) for f in better), (mid, g.id)
+
+
+@pytest.mark.parametrize(("device", "fmt", "runs"), [
+    ("t4", "fp8", False),  # NVIDIA T4 datasheet: FP16 and INT8/INT4 tensor cores, no FP8
+    ("tpu-v5e", "fp8", False),  # Cloud TPU v5e: bf16 and int8
+    ("a100-80gb-sxm", "fp8", False),  # Ampere: no FP8 tensor cores
+    ("h100-sxm", "fp8", True),
+    ("t4", "int8", True),
+    ("v100-32gb", "int8", False),  # Volta has no INT8 tensor cores in the catalog
+    ("tpu-v5e", "q4_k_m", False),  # no llama.cpp/vLLM GGUF backend on TPUs
+    ("apple-m4-max", "q4_k_m", True),  # llama.cpp Metal
+    ("v100-32gb", "awq", False),  # vLLM's AWQ kernels need SM 7.5+
+    ("mi300x", "awq", False),  # vLLM hardware table: AWQ not on AMD GPUs
+    ("rtx-4090", "awq", True),
+])
+def test_runs_format(device, fmt, runs):
+    assert runs_format(gpus.lookup(device), fmt) is runs
+
+
+def _fit_row(model: str, gpu: str, context: int, **extra) -> dict:
+    out = run_tool("hardware_fit", {"model": model, "gpus": [gpu], "context_tokens": context, **extra})
+    assert not out.is_error, out.result
+    return out.result["gpus"][0]
+
+
+def test_the_issue_examples():
+    # Was: "does not fit on one" yet max_context_on_one 8,000 (the requested context itself).
+    row = _fit_row("qwen2.5-7b", "tpu-v5e", 8000)
+    assert not row["fits_on_one"] and row["max_context_on_one"] < 8000
+    assert row["fits_one_at"] != "fp8"  # TPU v5e has no FP8
+    # Was: 62,602, at which fit itself said it does not fit on one RTX 4090.
+    row = _fit_row("llama-3.1-8b", "rtx-4090", 128_000)
+    limit = row["max_context_on_one"]
+    assert _fit_row("llama-3.1-8b", "rtx-4090", limit)["fits_on_one"]
+    assert not _fit_row("llama-3.1-8b", "rtx-4090", limit + 1)["fits_on_one"]
+
+
+def test_tool_answers_end_to_end_on_a_sample():
+    rng = random.Random(9)
+    sample = rng.sample(list(itertools.product([m[0] for m in MODELS], [g.id for g in DEVICES])), 40)
+    for model, gpu in sample:
+        row = _fit_row(model, gpu, 32_768)
+        if "max_context_on_one" in row:
+            limit = row["max_context_on_one"]
+            assert _fit_row(model, gpu, limit)["fits_on_one"], (model, gpu)
+            assert not _fit_row(model, gpu, limit + 1)["fits_on_one"], (model, gpu)
+        if "max_seqs" in row:  # fits at row["gpus"]: that many sequences fit, one more does not
+            seqs, n = row["max_seqs"], row["gpus"]
+            at = run_tool("hardware_fit", {"model": model, "gpus": [gpu], "context_tokens": 32_768,
+                                           "batch_size": seqs, "gpu_count": n}).result["gpus"][0]
+            assert "per_gpu_gib" in at, (model, gpu, at)
+            over = run_tool("hardware_fit", {"model": model, "gpus": [gpu], "context_tokens": 32_768,
+                                             "batch_size": seqs + 1, "gpu_count": n}).result["gpus"][0]
+            assert "per_gpu_gib" not in over, (model, gpu, over)
+
+
+@pytest.mark.parametrize("model", ["llama-3.1-70b", "gemma-2-9b", "deepseek-v3", "gpt-oss-120b", "mistral-7b-v0.1"])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_kv_budget_answers_are_the_forward_boundary(model, batch):
+    budget_gib = 7.3
+    r = run_tool("kv_cache", {"model": model, "context_tokens": 4096, "batch_size": batch,
+                              "memory_budget_gib": budget_gib}).result
+    budget = r["budget"]["memory_budget_bytes"]
+    lay = kv_layout(shape_from_entry(catalog.lookup(model)), KV16)
+    ctx = r["budget"]["max_context_tokens_at_batch"]
+    if ctx is None:  # every layer sliding: the cache stops growing at the window
+        assert lay.full_layers == 0 and bytes_for_sequence(lay, 10**9) * batch <= budget
+    else:
+        assert bytes_for_sequence(lay, ctx) * batch <= budget < bytes_for_sequence(lay, ctx + 1) * batch
+    seqs = r["budget"]["max_sequences_at_context"]
+    assert seqs * bytes_for_sequence(lay, 4096) <= budget < (seqs + 1) * bytes_for_sequence(lay, 4096)
