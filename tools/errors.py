@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 # What a model or MCP client can call to see a catalog. Errors name the tool, never a CLI command (a model
 # cannot run one); the CLI swaps each for its own command (plugin/cli/build.py).
 TOOL_HINTS = {
     "model_lookup": "model_lookup with no model lists the catalog",
     "gpu_lookup": "gpu_lookup with no gpu lists every GPU",
 }
+
+
+_LONG_RUN = re.compile(r"[^\s'\";,()]{201,}")
+
+
+def shorten(text: str) -> str:
+    """An error quotes what it was given; a 100,000-character value is shown by its start and length."""
+    return _LONG_RUN.sub(lambda m: f"{m.group(0)[:40]}...({len(m.group(0)):,} characters)", text)
 
 
 class ModelMathError(ValueError):
@@ -18,6 +28,7 @@ class ModelMathError(ValueError):
     def __init__(self, message: str, *, field: str | None = None, allowed: object = None, see: str | None = None):
         if see is not None:
             message = f"{message}; {TOOL_HINTS[see]}"
+        message = shorten(message)
         super().__init__(message)
         self.message = message
         self.field = field

@@ -134,8 +134,21 @@ def _describe_validation_error(err) -> ModelMathError:
         allowed = f"{validator} {err.validator_value}"
     elif validator == "type":
         allowed = f"type {err.validator_value}"
+        # In JSON's words (a client sent JSON, not Python): "got a string "8k"", not "'8k' is not of type".
+        from .jsonsafe import dumps
+
+        shown = dumps(err.instance)
+        got = shown if err.instance is None or isinstance(err.instance, bool) else (
+            _JSON_TYPES.get(type(err.instance), "a value") + (f" {shown}" if len(shown) <= 60 else ""))
+        return InvalidInput(f"{path or 'input'} must be {_A.get(err.validator_value, err.validator_value)}, got "
+                            f"{got}", field=path or None, allowed=allowed)
     where = path or "input"
     return InvalidInput(f"{where}: {err.message}", field=path or None, allowed=allowed)
+
+
+_JSON_TYPES = {str: "a string", int: "a number", float: "a number", list: "an array", dict: "an object"}
+_A = {"integer": "a whole number", "number": "a number", "string": "a string", "boolean": "true or false",
+      "object": "an object", "array": "an array"}
 
 
 MODEL_INPUTS = ("model", "hf_config", "architecture")

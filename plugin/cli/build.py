@@ -41,7 +41,7 @@ class Count(click.ParamType):
             try:
                 n = parse_count(value, field="value")
             except ModelMathError as exc:
-                self.fail(exc.message.removeprefix("value: "), param, ctx)
+                self.fail(exc.message.removeprefix("value: ").removeprefix("value "), param, ctx)
         if self.minimum is not None and n < self.minimum or self.maximum is not None and n > self.maximum:
             self.fail(f"must be {_range(self.minimum, self.maximum)}, got {n:,}", param, ctx)
         return n
@@ -96,7 +96,7 @@ class CommaList(click.ParamType):
         items = [x.strip() for x in str(value).split(",") if x.strip()]
         bad = [x for x in items if self.choices is not None and x not in self.choices]
         if bad:
-            self.fail(f"{', '.join(bad)} not in {', '.join(self.choices)}", param, ctx)
+            self.fail(f"{', '.join(map(repr, bad))} is not one of: {', '.join(self.choices)}", param, ctx)
         return items
 
 
@@ -132,7 +132,7 @@ def format_error(result: dict, flags: dict[str, str] | None = None) -> str:
     msg = err["message"]
     allowed = err.get("allowed")
     see = err.get("see")
-    if allowed and isinstance(allowed, list) and "did you mean" not in msg and see is None:
+    if allowed and isinstance(allowed, list) and see is None and not all(str(a) in msg for a in allowed):
         msg += f" (allowed: {', '.join(map(str, allowed))})"
     if see in TOOL_HINTS:
         msg = msg.replace(TOOL_HINTS[see], CLI_HINTS[see])

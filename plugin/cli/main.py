@@ -117,6 +117,18 @@ def run_tool_cmd(name: str, input_json: str) -> None:
         sys.exit(2)
 
 
+def one_line(message: str) -> str:
+    """An error as one terminal line: control characters and line breaks from echoed input are escaped,
+    very long runs shortened."""
+    from modelmath.tools.errors import shorten
+
+    return shorten("".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in message))
+
+
+def _say(message: str) -> None:
+    click.echo(f"modelmath: {one_line(message)}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every user error is one line on stderr and exit status 2, never a traceback."""
     try:
@@ -124,17 +136,17 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
-        click.echo("modelmath: aborted", err=True)
+        _say("aborted")
         sys.exit(130)
     except click.UsageError as exc:
         hint = f" (try 'modelmath {exc.ctx.command_path.split(' ', 1)[-1]} --help')" if exc.ctx else ""
-        click.echo(f"modelmath: error: {exc.format_message()}{hint if exc.ctx and exc.ctx.parent else ''}", err=True)
+        _say(f"error: {exc.format_message()}{hint if exc.ctx and exc.ctx.parent else ''}")
         sys.exit(2)
     except click.ClickException as exc:
-        click.echo(f"modelmath: error: {exc.format_message()}", err=True)
+        _say(f"error: {exc.format_message()}")
         sys.exit(exc.exit_code)
     except ModelMathError as exc:
-        click.echo(f"modelmath: error: {format_error({'error': exc.to_dict()})}", err=True)
+        _say(f"error: {format_error({'error': exc.to_dict()})}")
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
@@ -144,8 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - our bug: one line (traceback with MODELMATH_DEBUG=1), never a dump
         if os.environ.get("MODELMATH_DEBUG"):
             raise
-        click.echo(f"modelmath: internal error: {type(exc).__name__}: {exc} (MODELMATH_DEBUG=1 shows where)",
-                   err=True)
+        _say(f"internal error: {type(exc).__name__}: {exc} (MODELMATH_DEBUG=1 shows where)")
         sys.exit(1)
     sys.exit(rv if isinstance(rv, int) else 0)
 

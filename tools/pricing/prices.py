@@ -189,8 +189,9 @@ class PriceCatalog:
         if suggestions:
             raise UnknownName(f"unknown Claude model {name!r}; did you mean {', '.join(suggestions)}?", field="model",
                               allowed=suggestions)
-        raise UnknownName(f"unknown Claude model {name!r}; the current models are listed in allowed", field="model",
-                          allowed=[e.id for e in self.entries if e.status == "current"])
+        current = [e.id for e in self.entries if e.status == "current"]
+        raise UnknownName(f"unknown Claude model {name!r}; current models: {', '.join(current)}", field="model",
+                          allowed=current)
 
     def search(self, query: str | None = None, as_of: date | None = None) -> list[PriceEntry]:
         """Entries matching a name, family or status (the status on `as_of`, default today)."""

@@ -44,7 +44,7 @@ SAME_CONCEPT = {"gpus": "gpu"}
 
 def test_a_flag_means_one_input_and_an_input_has_one_flag():
     by_flag, by_input = defaultdict(set), defaultdict(set)
-    for command, cmd in _commands().items():
+    for cmd in _commands().values():
         for flag, name in _visible_flags(cmd).items():
             name = SAME_CONCEPT.get(name, name)
             by_flag[flag].add(name)
