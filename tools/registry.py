@@ -217,13 +217,32 @@ def _lift_model_notes(result: dict) -> dict:
     return result
 
 
+def _overflowed(value: object) -> bool:
+    """Whether a result holds an infinity or NaN (finite inputs at the extremes can overflow a float)."""
+    import math
+
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, float) and not math.isfinite(v):
+            return True
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
 def call_validated(name: str, inp: dict) -> ToolOutcome:
     """Run a tool on input that already passed validation (the CLI builds it from schema-derived options)."""
     try:
         tool = get_tool(name)
         inp = rename_inputs(tool, inp)
         _one_model_input(tool.schema_for_validation, inp)
-        return ToolOutcome(_lift_model_notes(tool.func(inp)), False)
+        result = tool.func(inp)
+        if _overflowed(result):  # never an Infinity in a result: JSON cannot carry it and it is no answer
+            raise OverflowError
+        return ToolOutcome(_lift_model_notes(result), False)
     except ModelMathError as exc:
         return ToolOutcome(error_result(exc), True)
     except (ArithmeticError, RecursionError, MemoryError) as exc:  # absurd sizes: say so, don't crash

@@ -16,7 +16,7 @@ from modelmath.tools.units import parse_count
 
 from .. import files
 from .render import render
-from .vocabulary import OLD_FLAGS, flag_for, speak_flags
+from .vocabulary import OLD_FLAGS, flag_for, speak_commands, speak_flags
 
 
 class InputError(click.ClickException):
@@ -136,7 +136,7 @@ def format_error(result: dict, flags: dict[str, str] | None = None) -> str:
         msg += f" (allowed: {', '.join(map(str, allowed))})"
     if see in TOOL_HINTS:
         msg = msg.replace(TOOL_HINTS[see], CLI_HINTS[see])
-    return speak_flags(msg, flags) if flags else msg
+    return speak_commands(speak_flags(msg, flags) if flags else msg)
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def emit(result: dict, is_error: bool, as_json: bool, present: Callable[[dict], 
     if as_json:
         echo_json(result)
     else:
-        click.echo(render(present(result) if present else result))
+        click.echo(speak_commands(render(present(result) if present else result)))
 
 
 def _option(flag: str, schema: dict, dest: str, required: bool = False, hidden: bool = False) -> click.Option:

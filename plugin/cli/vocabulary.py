@@ -47,6 +47,20 @@ def flag_for(name: str) -> str:
     return name.rsplit(".", 1)[-1].replace("_", "-")
 
 
+_TOOL_REF = re.compile(r"`([a-z]+_[a-z_]+)`")
+
+
+def speak_commands(text: str) -> str:
+    """A tool named in a result or error (`hardware_fit`) becomes the command that runs it (`modelmath fit`)."""
+    if not _TOOL_REF.search(text):
+        return text
+    from modelmath.tools.registry import tools
+
+    commands = {t.name: t.cli.command for t in tools() if t.cli is not None}
+    return _TOOL_REF.sub(lambda m: f"`modelmath {commands[m.group(1)]}`" if m.group(1) in commands else m.group(0),
+                         text)
+
+
 def speak_flags(message: str, names: dict[str, str]) -> str:
     """A tool's error message in the command's words: input names (`gpu_count`, `architecture.layers`)
     become their flags (`--gpus`, `--layers`). Only names with an underscore or a dot are replaced: one-word

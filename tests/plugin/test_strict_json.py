@@ -100,3 +100,10 @@ def test_run_tool_output_is_strict_json():
     res = CliRunner().invoke(cli, ["run-tool", "kv_cache", '{"model": "gpt2", "context_tokens": NaN}'])
     assert res.exit_code == 2
     json.loads(res.output, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
+
+
+def test_an_overflowing_result_is_an_error_not_infinity():
+    # 6 x 124,439,808 (GPT-2) x 1e30 tokens = 7.5e38 FLOPs at an MFU of 1e-300 of 989 TFLOP/s: ~2e323 s, past
+    # the largest float (1.8e308). The result would hold inf; it comes back as an error instead.
+    res = CliRunner().invoke(cli, ["train-compute", "gpt2", "--tokens", "1e30", "--mfu", "1e-300", "--json"])
+    assert res.exit_code == 2 and "cannot compute" in res.output and "Infinity" not in res.output

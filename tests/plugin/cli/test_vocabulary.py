@@ -117,3 +117,10 @@ def test_readme_lists_the_vocabulary_once():
         assert first in section and name.split(".")[-1] in section, (name, flag)
     for old in OLD_FLAGS:
         assert f"--{old}" in section, old
+
+
+def test_results_name_commands_not_tools_on_the_terminal():
+    # Llama-3.1-70B needs ~146 GB at bf16; a T4 has 15.8 GB: the speed result says where to look next.
+    res = invoke("speed", "llama-3.1-70b", "--gpu", "t4")
+    assert res.exit_code == 0 and "`modelmath fit` finds a count" in res.output and "hardware_fit" not in res.output
+    assert "`hardware_fit`" in invoke("speed", "llama-3.1-70b", "--gpu", "t4", "--json").output  # the tool's words
