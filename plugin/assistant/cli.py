@@ -204,6 +204,20 @@ def ask_cmd(ctx, question, file_, as_json, **opts):
         ctx.exit(1)
 
 
+def next_question(stream=None) -> str:
+    """The next line of the conversation. A terminal gets input()'s line editing; a pipe or file is read one
+    line of at most MAX_DOCUMENT_BYTES at a time (`chat < /dev/zero` has no line end and would never stop)."""
+    if stream is None and sys.stdin.isatty():
+        return input("you> ")
+    raw = (stream or getattr(sys.stdin, "buffer", sys.stdin)).readline(MAX_DOCUMENT_BYTES + 1)
+    if not raw:
+        raise EOFError
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise AssistantFailure(f"standard input: a line over {MAX_DOCUMENT_BYTES:,} bytes is not a question; "
+                               "stopped", 2)
+    return raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+
+
 CHAT_HELP = "/reset starts a new conversation, /cost shows tokens and cost so far, /quit leaves (or Ctrl-D)"
 
 
@@ -221,7 +235,7 @@ def chat_cmd(**opts):
     click.echo(f"modelmath chat with {assistant.model}{resumed}. {CHAT_HELP}; Ctrl-C stops an answer.", err=True)
     while True:
         try:
-            line = input("you> ").strip()
+            line = next_question().strip()
         except EOFError:
             click.echo("", err=True)
             break
