@@ -254,9 +254,12 @@ def call_validated(name: str, inp: dict) -> ToolOutcome:
         import logging  # lazy: keeps the offline CLI's start-up lean
         import os
 
-        # One line for users; the traceback only when asked for (MODELMATH_DEBUG=1).
-        logging.getLogger("modelmath").error("tool %s failed: %s: %s", name, type(exc).__name__, exc,
-                                             exc_info=bool(os.environ.get("MODELMATH_DEBUG")))
+        # Logged where a log is kept (the MCP server's stderr); the CLI says it once, in its own line. The
+        # traceback only when asked for (MODELMATH_DEBUG=1).
+        log = logging.getLogger("modelmath")
+        if log.hasHandlers():
+            log.error("tool %s failed: %s: %s", name, type(exc).__name__, exc,
+                      exc_info=bool(os.environ.get("MODELMATH_DEBUG")))
         return ToolOutcome({"error": {"type": "internal_error", "message": f"{type(exc).__name__}: {exc}"}}, True)
 
 

@@ -154,8 +154,16 @@ def echo_json(value: object) -> None:
     click.echo(jsonsafe.dumps(value, indent=2))
 
 
+class InternalError(click.ClickException):
+    """Our bug, not the user's input: one line, exit status 1."""
+
+    exit_code = 1
+
+
 def emit(result: dict, is_error: bool, as_json: bool, present: Callable[[dict], dict] | None = None,
          flags: dict[str, str] | None = None) -> None:
+    if is_error and result["error"].get("type") == "internal_error":
+        raise InternalError(f"internal error: {result['error']['message']} (MODELMATH_DEBUG=1 shows where)")
     if is_error:
         raise InputError(format_error(result, flags))
     if as_json:

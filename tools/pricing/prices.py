@@ -189,7 +189,7 @@ class PriceCatalog:
         if suggestions:
             raise UnknownName(f"unknown Claude model {name!r}; did you mean {', '.join(suggestions)}?", field="model",
                               allowed=suggestions)
-        current = [e.id for e in self.entries if e.status == "current"]
+        current = [e.id for e in self.current()]
         raise UnknownName(f"unknown Claude model {name!r}; current models: {', '.join(current)}", field="model",
                           allowed=current)
 

@@ -225,7 +225,7 @@ def test_cost_rule_flags():
 @pytest.mark.parametrize("args, needle", [
     (["cost", "sonnet-4.5", *CLAIMS, "--inference-geo", "us"], "400 error"),
     (["cost", "sonnet-5.5", *CLAIMS, "--fast"], "claude-opus-5-5"),
-    (["cost", "opus-5.5", *CLAIMS, "--fast", "--batch"], "Batch API"),
+    (["cost", "opus-5.5", *CLAIMS, "--fast", "--batch-api"], "Batch API"),
     (["cost", "sonnet-5.5", *CLAIMS, "--as-of", "2026-02-30"], "YYYY-MM-DD"),
     (["cost", "sonnet-5.5", *CLAIMS, "--tools-in-request", "--tool-choice", "any"], "400 error"),
     (["prices", "--as-of", "next week"], "--as-of"),

@@ -55,7 +55,7 @@ def test_no_exponent_none_or_billion_b(args):
     for m in re.finditer(r"\d(?:\.\d+)?e\+?(-?\d+)", text):
         assert int(m.group(1)) >= 15, f"{m.group(0)} in: {text}"
     # "B" follows a byte count only ("16,060,522,496 B"); billions are spelt out.
-    for m in re.finditer(r"([\d.,]+) ?B\b", text):
+    for m in re.finditer(r"(\d[\d.,]*) ?B\b", text):
         assert "," in m.group(1) or m.group(1).isdigit(), f"'{m.group(0)}' reads as billions in: {text}"
 
 

@@ -95,12 +95,19 @@ def _answers(proc, wanted: set, timeout_s: float = 60.0) -> dict:
     """Read stdout lines until every wanted id has an answer (each line must be a JSON-RPC message)."""
     got: dict = {}
     deadline = time.monotonic() + timeout_s
+    buf = b""
     while not wanted <= set(got):
+        # os.read, not readline: select() cannot see lines already sitting in a buffered reader.
         ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
         assert ready, f"no answer for {wanted - set(got)} within {timeout_s} s"
-        msg = json.loads(proc.stdout.readline())
-        assert msg["jsonrpc"] == "2.0" and ("result" in msg) != ("error" in msg)
-        got.setdefault(msg["id"], []).append(msg)
+        chunk = os.read(proc.stdout.fileno(), 1 << 16)
+        assert chunk, "the server closed stdout"
+        *lines, buf = (buf + chunk).split(b"\n")
+        for line in lines:
+            msg = json.loads(line)
+            assert msg["jsonrpc"] == "2.0" and ("result" in msg) != ("error" in msg)
+            got.setdefault(msg["id"], []).append(msg)
+    assert buf == b""  # nothing but whole lines
     return got
 
 
