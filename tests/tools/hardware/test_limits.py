@@ -1,7 +1,8 @@
 """Every inverse answer agrees with the forward calculation: at the reported limit the placement fits, one
 step beyond it does not. Checked over the whole catalog: every model x every device x 3 (weight format, KV
-format, batch) settings (69 x 33 x 3 = 6,831 cases when written; each asserts the max context, the max
-sequences and the GPU count; the suggested format over models x devices), then end to end through
+format, batch) settings (69 x 42 x 3 = 8,694 cases when written; each asserts the max context, the max
+sequences and the GPU count), the suggested format over models x devices (2,898), the engine KV pool's
+token capacity and concurrency over models x devices x engines (23,184), then end to end through
 hardware_fit and kv_cache for a sample.
 
 Also: a format the device cannot run is never suggested (fp8 on a T4 or a TPU v5e), and the two examples
@@ -131,6 +132,26 @@ def test_tool_answers_end_to_end_on_a_sample():
             over = run_tool("hardware_fit", {"model": model, "gpus": [gpu], "context_tokens": 32_768,
                                              "batch_size": seqs + 1, "gpu_count": n}).result["gpus"][0]
             assert "per_gpu_gib" not in over, (model, gpu, over)
+
+
+def test_engine_kv_pool_answers_are_the_forward_boundary():
+    """speed_estimate's engine KV capacity (tokens) and concurrency (requests of prompt + output tokens): that
+    many fit the engine's pool, one more does not; never negative. Every model x device x engine, tp 1."""
+    from modelmath.tools.hardware import engines
+    from modelmath.tools.hardware.fit import kv_bytes_per_sequence_per_gpu
+    from modelmath.tools.hardware.serving import kv_capacity, max_concurrency
+
+    prompt, output = 2000, 500
+    for (mid, shape, params), g, e in itertools.product(MODELS, DEVICES, engines.catalog()):
+        cap = kv_capacity(shape, params, g, SETTINGS[0][0], KV16, 1, e)
+        pool = cap.pool_per_gpu
+        assert pool >= 0 and cap.tokens >= 0, (mid, g.id, e.id)
+        assert cap.tokens * cap.bytes_per_token_per_gpu <= pool < (cap.tokens + 1) * cap.bytes_per_token_per_gpu
+        n, why = max_concurrency(cap, shape, KV16, prompt, output, 1, e)
+        per_request = kv_bytes_per_sequence_per_gpu(shape, KV16, prompt + output, 1)
+        assert n * per_request <= pool and n >= 0, (mid, g.id, e.id)
+        if why == "kv_pool":
+            assert pool < (n + 1) * per_request, (mid, g.id, e.id)
 
 
 @pytest.mark.parametrize("model", ["llama-3.1-70b", "gemma-2-9b", "deepseek-v3", "gpt-oss-120b", "mistral-7b-v0.1"])
