@@ -209,11 +209,12 @@ def error_result(exc: ModelMathError) -> dict:
 
 
 def _lift_model_notes(result: dict) -> dict:
-    """What a model reader filled in or read around (family defaults, a multimodal wrapper) belongs with the
-    result's assumptions, where every reader of a result looks."""
+    """What a model reader filled in or read around (family defaults, a multimodal wrapper) is also listed with
+    the result's assumptions, where every reader of a result looks (the `model` block keeps its notes)."""
     model = result.get("model")
     if isinstance(model, dict) and model.get("notes"):
-        result["assumptions"] = [*model.pop("notes"), *result.get("assumptions", [])]
+        have = result.get("assumptions", [])
+        result["assumptions"] = [*(n for n in model["notes"] if n not in have), *have]
     return result
 
 

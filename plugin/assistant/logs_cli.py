@@ -11,11 +11,17 @@ from . import logs as logstore
 from .provenance import shorten
 
 
+class NothingLogged(click.ClickException):
+    """Nothing to show is an answer about the input (like a query that matches nothing): exit status 2."""
+
+    exit_code = 2
+
+
 def _db() -> logstore.LogDB:
     path = logstore.db_path()
     if not path.exists():
-        raise click.ClickException(f"no log database yet at {path}: nothing has been logged"
-                                   + (f" ({logstore.OFF_ENV} is set)" if logstore.logging_disabled() else ""))
+        raise NothingLogged(f"no log database yet at {path}: nothing has been logged"
+                            + (f" ({logstore.OFF_ENV} is set)" if logstore.logging_disabled() else ""))
     try:
         return logstore.LogDB(path)
     except logstore.LogError as exc:
