@@ -32,6 +32,15 @@ def _questions(only: str | None) -> list[dict]:
     return qs
 
 
+class _Refused(click.ClickException):
+    """Input the eval cannot use (no key, no such directory, not a transcript): exit status 2; status 1 is kept
+    for a run whose questions fail."""
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 def run_live(questions: list[dict], out: Path, *, model: str | None, effort: str | None, max_turns: int,
              label: str | None, on_line=None) -> dict[str, dict]:
     """Ask every question in a fresh conversation; save one transcript per question under `out`."""
@@ -39,7 +48,7 @@ def run_live(questions: list[dict], out: Path, *, model: str | None, effort: str
         client = make_client()
         model_id = resolve_model_id(model)
     except AssistantError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise _Refused(exc.message, exc.exit_code) from exc
     base = str(client.base_url).rstrip("/")
     recorded_from = label or f"live API at {base}"
     out.mkdir(parents=True, exist_ok=True)
@@ -65,18 +74,18 @@ def run_live(questions: list[dict], out: Path, *, model: str | None, effort: str
 def load_transcripts(directory: str) -> dict[str, dict]:
     d = Path(directory)
     if not d.is_dir():
-        raise click.ClickException(f"no such directory: {directory}")
+        raise _Refused(f"no such directory: {directory}")
     out = {}
     for path in sorted(d.glob("*.json")):
         try:
             t = files.read_json_object(str(path), MAX_TRANSCRIPT_BYTES, what="transcript")
         except files.FileRefused as exc:
-            raise click.ClickException(exc.message) from exc
+            raise _Refused(exc.message) from exc
         if "eval_id" not in t:
-            raise click.ClickException(f"{path} is not a transcript (no eval_id)")
+            raise _Refused(f"{path} is not a transcript (no eval_id)")
         out[t["eval_id"]] = t
     if not out:
-        raise click.ClickException(f"no transcripts (*.json) in {directory}")
+        raise _Refused(f"no transcripts (*.json) in {directory}")
     return out
 
 
