@@ -41,7 +41,9 @@ def _first_line(text: str, limit: int = 70) -> str:
 
 
 @click.group("logs", invoke_without_command=True)
-@click.option("-n", "--count", type=click.IntRange(1), default=10, show_default=True, help="How many to list.")
+# SQLite integers are 64-bit: a larger count would overflow in the query, not list more.
+@click.option("-n", "--count", type=click.IntRange(1, 2**63 - 1), default=10, show_default=True,
+              help="How many to list.")
 @click.option("--conversation", "--cid", "conversation", metavar="ID", help="Only this conversation.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
