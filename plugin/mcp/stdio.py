@@ -9,6 +9,7 @@ own write stream, so replies and errors leave in one ordered stream of whole lin
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,20 @@ from typing import BinaryIO
 import anyio
 import anyio.to_thread
 
-from .guard import MAX_LINE_BYTES, check_line
+from .guard import MAX_LINE_BYTES, PARSE_ERROR, check_line, error, salvage_id
+
+log = logging.getLogger("modelmath.mcp")
+
+# How much of an oversized line is skipped looking for its end. A line with no end in sight (`mcp < /dev/zero`)
+# leaves nothing to resynchronise on: after this much the session ends instead of reading forever.
+MAX_SKIP_BYTES = 64 * 2**20
+
+
+class EndlessLine(Exception):
+    """An oversized line whose end did not come within MAX_SKIP_BYTES."""
+
+    def __init__(self, head: bytes):
+        self.head = head
 
 
 def read_line(stream: BinaryIO) -> bytes | None:
@@ -27,10 +41,14 @@ def read_line(stream: BinaryIO) -> bytes | None:
     if not line:
         return None
     if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+        skipped = 0
         while True:
             rest = stream.readline(1 << 20)
             if not rest or rest.endswith(b"\n"):
                 break
+            skipped += len(rest)
+            if skipped > MAX_SKIP_BYTES:
+                raise EndlessLine(line[:256 * 1024])
     return line
 
 
@@ -68,7 +86,16 @@ class GuardedStdin:
 
         await self._ready.wait()
         while True:
-            raw = await anyio.to_thread.run_sync(read_line, self._stream, abandon_on_cancel=True)
+            try:
+                raw = await anyio.to_thread.run_sync(read_line, self._stream, abandon_on_cancel=True)
+            except EndlessLine as exc:
+                rid = salvage_id(exc.head.decode("utf-8", "replace"))
+                await self._write.send(SessionMessage(types.JSONRPCError.model_validate(error(
+                    rid, PARSE_ERROR, f"a line over {(MAX_LINE_BYTES + MAX_SKIP_BYTES) // 2**20} MiB with no end: "
+                    "the session is closed"))))
+                log.error("standard input sent a line over %d MiB with no end; closing the session",
+                          (MAX_LINE_BYTES + MAX_SKIP_BYTES) // 2**20)
+                return
             if raw is None:
                 return
             verdict = check_line(raw)

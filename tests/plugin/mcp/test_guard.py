@@ -169,3 +169,12 @@ async def test_official_client_gets_answers_not_silence(tmp_path):
             ok = await client.call_tool("kv_cache", {"model": "gpt2", "context_tokens": 8.0})
             assert not ok.is_error and ok.structured_content["total_bytes"] == 8 * 36_864
             assert isinstance(ok.structured_content["context_tokens"], int)
+
+
+def test_a_line_without_end_closes_the_session_instead_of_reading_forever():
+    # /dev/zero is one endless line: past 4 MiB it is refused, past 64 MiB more the session ends, answered.
+    with open("/dev/zero", "rb") as zero:
+        p = subprocess.run(SERVER_CMD, stdin=zero, capture_output=True, timeout=60)
+    assert p.returncode == 0 and b"Traceback" not in p.stderr
+    (reply,) = [json.loads(line) for line in p.stdout.splitlines()]
+    assert reply["id"] is None and reply["error"]["code"] == guard.PARSE_ERROR and "no end" in reply["error"]["message"]
