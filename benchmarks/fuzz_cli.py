@@ -67,7 +67,7 @@ def summarize(name: str, outcomes: list, seconds: float) -> Counter:
             examples.setdefault(p, o)
     exits = Counter("hang" if o.rc is None else o.rc for o in outcomes)
     print(f"{name}: {len(outcomes):,} cases in {seconds:.0f} s; exit codes {dict(sorted(exits.items(), key=str))}")
-    for p in ("traceback", "hang", "error not one line", "non-strict JSON"):
+    for p in ("traceback", "hang", "error not one line", "non-strict JSON", "non-protocol stdout"):
         print(f"  {p:22s} {bad[p]:,}")
     other = sum(n for p, n in bad.items() if p.startswith("exit "))
     print(f"  {'exit other than 0/2':22s} {other:,}")
