@@ -77,7 +77,8 @@ def problems(o: Outcome) -> list[str]:
     json_error = not said and body.startswith(b'{\n  "error"')  # run-tool: the error as JSON on stdout
     if o.rc == 2 and len(said) != 1 and not json_error:
         out.append("error not one line")
-    if o.case.argv[:1] == ("mcp",):  # the MCP server: JSON-RPC lines only, each strict
+    serving = o.case.argv[:1] == ("mcp",) and not {"--help", "-h"} & set(o.case.argv)
+    if serving:  # the MCP server: JSON-RPC lines only, each strict (its --help is text, as any command's)
         if any(not _strict(line) or not line.startswith(b'{"jsonrpc":"2.0"') for line in body.splitlines()):
             out.append("non-protocol stdout")
     elif body[:1] in (b"{", b"[") and not _strict(body):
