@@ -15,12 +15,12 @@ CONTEXT = {"type": "integer", "minimum": 1, "description": "Tokens per sequence 
 BATCH = {"type": "integer", "minimum": 1, "description": "Concurrent sequences (default 1)."}
 KV_DTYPE = {"enum": list(KV_FORMATS), "description": "KV cache dtype (default bf16)."}
 WEIGHT_DTYPE = {"enum": sorted(WEIGHT_FORMATS),
-                "description": "Weight format (default: a read checkpoint's own exact bytes, else bf16)."}
+                "description": "Weight format (default: a read checkpoint's own, else bf16)."}
 
 # Sent in place of the full enums by every tool but the one that lists them (memory_estimate).
 _BRIEF = {
-    id(KV_DTYPE): {"type": "string", "description": "KV dtype as in memory_estimate (default bf16)."},
-    id(WEIGHT_DTYPE): {"type": "string", "description": "Weight format as in memory_estimate (default bf16)."},
+    id(KV_DTYPE): {"type": "string", "description": "As in memory_estimate."},
+    id(WEIGHT_DTYPE): {"type": "string", "description": "As in memory_estimate."},
 }
 
 # Per-GPU runtime overhead (CUDA context, workspaces, allocator slack): an input of memory_estimate, and a

@@ -19,11 +19,10 @@ from .serving import kv_capacity, max_concurrency, serve
 from .speed import band_info, decode_step, prefill
 
 DEFAULT_CONTEXT = 8192
-ENGINE = {"enum": eng.ids(), "description": "Serving engine whose measured overheads and efficiencies to use "
-          "(default vllm)."}
+ENGINE = {"enum": eng.ids(), "description": "Serving engine (default vllm)."}
 FRACTION = {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
-            "description": "Engine memory fraction (vLLM gpu_memory_utilization, SGLang mem_fraction_static, "
-                           "TensorRT-LLM kv_cache_free_gpu_mem_fraction); default the engine's."}
+            "description": "vLLM gpu_memory_utilization, SGLang mem_fraction_static or TensorRT-LLM "
+                           "kv_cache_free_gpu_mem_fraction (default the engine's)."}
 
 
 def _inv(b: Band, k: float = 1.0) -> Band:

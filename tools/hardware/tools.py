@@ -98,8 +98,8 @@ def _gpu_lookup(inp: dict) -> dict:
 
 GPU_LOOKUP = Tool(
     name="gpu_lookup",
-    description=("GPU catalog: memory (GB sold, GiB usable), bandwidth, dense TFLOP/s per format (null = "
-                 "unsupported), interconnect, power, $/hour, with sources. No gpu: list all."),
+    description=("GPU catalog entry: memory (GB sold, GiB usable), bandwidth, dense TFLOP/s per format, "
+                 "interconnect, power, $/hour, sources. No gpu: list all."),
     input_schema={"type": "object", "properties": {"gpu": _GPU}, "additionalProperties": False},
     func=_gpu_lookup,
     cli=CliSpec(command="gpu", positional="gpu", help="GPU catalog: specs, sources, prices."),
@@ -242,10 +242,9 @@ _FIT_PROPS = {"engine": ENGINE, "weight_dtype": WEIGHT_DTYPE, "kv_dtype": KV_DTY
 
 HARDWARE_FIT = Tool(
     name="hardware_fit",
-    description=("Which GPUs serve a model and how many: fits on one, min tensor-parallel count, memory per GPU, "
-                 "headroom, max sequences, decode tok/s, TTFT, $/hour, $/MTok; ranks cheapest, fastest, best "
-                 "$/token; says what would fit. Itemised memory: memory_estimate; one setup's speed: "
-                 "speed_estimate."),
+    description=("Which GPUs can serve a model and how many (tensor parallel): memory per GPU, headroom, max "
+                 "sequences, tok/s, TTFT, $/hour, $/MTok, ranked; what would fit if not. Itemised memory: "
+                 "memory_estimate; one setup's speed: speed_estimate."),
     input_schema=sent_schema(_FIT_PROPS),
     validation_schema=validation_schema({**_FIT_PROPS, **HIDDEN_OVERHEAD}),
     func=_hardware_fit,
@@ -262,14 +261,14 @@ _SPEED_PROPS = {"gpu": _GPU, "gpu_count": _COUNT, "engine": ENGINE, "weight_dtyp
                 "batch_size": BATCH,
                 "prompt_tokens": {"type": "integer", "minimum": 1, "description": "Default context_tokens."},
                 "output_tokens": {"type": "integer", "minimum": 1,
-                                  "description": "Tokens out per request: adds serving throughput."},
+                                  "description": "Per request; adds serving throughput."},
                 "gpu_memory_fraction": FRACTION}
 
 SPEED_ESTIMATE = Tool(
     name="speed_estimate",
-    description=("Speed on a GPU or tensor-parallel group under a serving engine: decode tok/s, inter-token "
-                 "latency, prefill tok/s, TTFT, serving throughput (with output_tokens), engine KV capacity; "
-                 "low/mid/high fitted to published measurements. Picks no GPUs (hardware_fit does)."),
+    description=("Speed of one setup (gpu x gpu_count, engine): decode tok/s, inter-token latency, prefill, "
+                 "TTFT, serving throughput with output_tokens, KV capacity; low/mid/high. Choosing GPUs: "
+                 "hardware_fit."),
     input_schema=sent_schema(_SPEED_PROPS, ("gpu",)),
     validation_schema=validation_schema({**_SPEED_PROPS, **HIDDEN_OVERHEAD}, ("gpu",)),
     func=speed_result,

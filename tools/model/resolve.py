@@ -78,7 +78,7 @@ ARCHITECTURE_SCHEMA: dict = {
 MODEL_PROPERTIES: dict = {
     "model": {"type": "string", "description": (
         "Catalog name ('llama-3.1-70b'), Hub repo 'org/name[@revision]' or URL, 'org/name:file.gguf', or a "
-        "local directory / .gguf path. Checkpoints read from the Hub or disk give exact stored weight bytes.")},
+        "local directory or .gguf path.")},
     "hf_config": {"type": "object", "description": "Contents of a Hugging Face config.json."},
     "architecture": ARCHITECTURE_SCHEMA,
 }
@@ -87,16 +87,14 @@ MODEL_PROPERTIES: dict = {
 # tokens per tool); every call is still validated against ARCHITECTURE_SCHEMA.
 ARCHITECTURE_DOC = (
     "Explicit shape. Required: vocab_size, hidden_size, layers, heads, intermediate_size (ffn standard: default "
-    "4 x hidden_size). Optional: kv_heads, "
-    "head_dim, ffn (gated|standard), tied_embeddings, qkv_bias, o_bias, mlp_bias, norm (rmsnorm|layernorm), "
-    "norms_per_layer, qk_norm (none|per_head|full), positions (rotary|learned|alibi|none), "
-    "max_position_embeddings, sliding_window, layer_types (list of full|sliding), attention_sinks; MoE: "
-    "num_experts, experts_per_token, expert_intermediate_size, shared_intermediate_size, dense_layers (first N "
-    "dense); MLA: kv_lora_rank, q_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim; index_heads, "
-    "index_head_dim (DeepSeek-V3.2 indexer). Hybrids: layer_types may also be chunked|linear|hybrid|none, "
-    "attention_chunk_size, kv_shared_layers (last N reuse K/V); linear layers: linear_kind (mamba|mamba2|"
-    "gated_deltanet|lightning|short_conv), linear_heads, linear_head_dim, linear_state_size, linear_groups, "
-    "linear_conv_kernel, linear_inner_size.")
+    "4 x hidden_size). Optional: kv_heads, head_dim, ffn gated|standard, tied_embeddings, qkv_bias, o_bias, "
+    "mlp_bias, norm rmsnorm|layernorm, norms_per_layer, qk_norm none|per_head|full, positions "
+    "rotary|learned|alibi|none, max_position_embeddings, sliding_window, attention_sinks, layer_types (per layer: "
+    "full|sliding|chunked|linear|hybrid|none), attention_chunk_size, kv_shared_layers (last N reuse K/V). MoE: "
+    "num_experts, experts_per_token, expert_intermediate_size, shared_intermediate_size, dense_layers (first N). "
+    "MLA: kv_lora_rank, q_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim. DeepSeek-V3.2 indexer: "
+    "index_heads, index_head_dim. Linear layers: linear_kind mamba|mamba2|gated_deltanet|lightning|short_conv, "
+    "linear_heads, linear_head_dim, linear_state_size, linear_groups, linear_conv_kernel, linear_inner_size.")
 
 
 def model_properties(full: bool, documented: bool = False) -> dict:

@@ -132,9 +132,8 @@ def _param_assumptions(m: ResolvedModel, c) -> list[str]:
 PARAMETER_COUNT = Tool(
     name="parameter_count",
     description=(
-        "Exact parameter count of an open decoder LLM: total, active per token (MoE), non-embedding, breakdown. "
-        "Claude's sizes are unpublished: Claude names are an error. Model tools take exactly one of model, "
-        "hf_config or architecture (listed here)."),
+        "Exact parameter count of an open LLM: total, active (MoE), non-embedding, breakdown. Not for Claude "
+        "(unpublished). Every model tool takes one of model, hf_config or architecture, described here."),
     input_schema=sent_schema({}, documented=True),
     validation_schema=validation_schema({}),
     func=_params,
@@ -251,20 +250,19 @@ def _kv(inp: dict) -> dict:
 
 _BUDGET_PROPS = {
     "memory_budget_gb": {"type": "number", "exclusiveMinimum": 0,
-                         "description": "Memory for KV (decimal GB); adds max context and max sequences."},
+                         "description": "KV memory budget in GB (10^9 bytes)."},
     "memory_budget_gib": {"type": "number", "exclusiveMinimum": 0, "description": "Same in GiB."},
 }
 _STATE_DTYPE = {"enum": list(STATE_DTYPES),
-                "description": "Recurrent state dtype of linear/SSM layers (default fp32)."}
+                "description": "State dtype of linear/SSM layers (default fp32)."}
 _KV_PROPS = {"context_tokens": CONTEXT, "batch_size": BATCH, "kv_dtype": KV_DTYPE, "state_dtype": _STATE_DTYPE,
              **_BUDGET_PROPS}
 
 KV_CACHE = Tool(
     name="kv_cache",
     description=(
-        "KV-cache bytes per token and total for context_tokens x batch_size; exact for GQA/MQA, MLA (latent, "
-        "as vLLM stores it), sliding/chunked layers, and the fixed per-sequence state of linear/SSM layers. "
-        "With a memory budget: max context and max sequences. Cache only; total serving memory: memory_estimate."),
+        "KV-cache bytes per token and for context_tokens x batch_size (any attention, windows, SSM state); with a "
+        "memory budget, the max context and max sequences. Cache only; total serving memory: memory_estimate."),
     input_schema=sent_schema(_KV_PROPS, ("context_tokens",)),
     validation_schema=validation_schema(_KV_PROPS, ("context_tokens",)),
     func=_kv,
@@ -349,9 +347,8 @@ _MEM_PROPS = {
 MEMORY_ESTIMATE = Tool(
     name="memory_estimate",
     description=(
-        "Inference memory, itemised: weights at a format's true bits/weight (incl. GPTQ/AWQ, NF4, MXFP4, GGUF) "
-        "+ KV cache + activation peak + runtime overhead; totals in bytes, GB and GiB. Which GPUs and how many: "
-        "hardware_fit; tokens/s: speed_estimate."),
+        "Inference memory, itemised: weights at the format's true bits/weight + KV cache + activations + "
+        "overhead, in bytes, GB and GiB. Which GPUs and how many: hardware_fit; tokens/s: speed_estimate."),
     input_schema=sent_schema(_MEM_PROPS, spell_out_dtypes=True),
     validation_schema=validation_schema(_MEM_PROPS),
     func=_memory,
@@ -397,10 +394,10 @@ def _lookup(inp: dict) -> dict:
 
 MODEL_LOOKUP = Tool(
     name="model_lookup",
-    description=("Catalog entry of an open model: config fields, shape, parameter counts, source and date. "
-                 "For what a name is. Unknown names get suggestions; no model: list the catalog's ids. A Hub repo or "
-                 "local checkpoint: its shape and stored bytes."),
-    input_schema={"type": "object", "properties": {"model": {"type": "string", "description": "Name or HF id."}},
+    description=("What a model name is: its catalog entry (config, shape, parameters, source, date), or a Hub/local "
+                 "checkpoint's shape and stored bytes; unknown names get suggestions. No model: the catalog's ids."),
+    input_schema={"type": "object", "properties": {"model": {"type": "string",
+                                                             "description": "As in parameter_count."}},
                   "additionalProperties": False},
     func=_lookup,
 )

@@ -42,28 +42,26 @@ def _required(inp: dict, key: str):
 
 API_COST_PROPS = {
     "model": {"type": "string", "description": "Claude model id or alias, e.g. 'claude-haiku-4-5'."},
-    "input_tokens": {**_TOKENS, "description": "Whole prompt per request (cache reads/writes are parts of it)."},
-    "output_tokens": {**_TOKENS, "description": "Output tokens per request, thinking included."},
-    "cache_read_tokens": {**_TOKENS, "description": "Part of the prompt read from the prompt cache."},
-    "cache_write_tokens": {**_TOKENS, "description": "Part of the prompt written to the prompt cache."},
-    "cache_ttl": {"enum": list(CACHE_TTLS), "description": "Cache write lifetime. Default 5m."},
-    "batch": {"type": "boolean", "description": "Batch API: its discount on every token price."},
-    "requests_per_day": {"type": "integer", "minimum": 1, "description": "Volume; or requests_per_month."},
-    "requests_per_month": {"type": "integer", "minimum": 1, "description": "Volume; or requests_per_day."},
+    "input_tokens": {**_TOKENS, "description": "Whole prompt per request, cached parts included."},
+    "output_tokens": {**_TOKENS, "description": "Per request, thinking included."},
+    "cache_read_tokens": {**_TOKENS, "description": "Part of input_tokens read from the prompt cache."},
+    "cache_write_tokens": {**_TOKENS, "description": "Part of input_tokens written to the prompt cache."},
+    "cache_ttl": {"enum": list(CACHE_TTLS), "description": "Cache write lifetime (default 5m)."},
+    "batch": {"type": "boolean", "description": "Batch API prices."},
+    "requests_per_day": {"type": "integer", "minimum": 1, "description": "Volume (or requests_per_month)."},
+    "requests_per_month": {"type": "integer", "minimum": 1, "description": "Volume (or requests_per_day)."},
     "days_per_month": _DAYS,
     "compare": {"type": "array", "items": {"type": "string"},
-                "description": "More models priced the same way; 'current' = every current model."},
+                "description": "More models, same workload; 'current' = every current model."},
     "as_of": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$",
-              "description": "Date (YYYY-MM-DD) whose prices and model status apply. Default today."},
-    "inference_geo": {"enum": list(GEOS), "description": (
-        "Where inference runs. us = US-only: 1.1x every token price, Claude 4.6 and later only. Default global.")},
-    "fast": {"type": "boolean", "description": "Fast mode (premium prices), on models that have a fast price."},
-    "web_searches": {**_TOKENS, "description": "Web searches per request ($10 per 1,000; results are input tokens)."},
-    "code_execution_hours": {"type": "number", "minimum": 0, "description": (
-        "Code execution container-hours per request (1,550 free hours a month per organization).")},
-    "tools_in_request": {"type": "boolean", "description": (
-        "Request defines tools: adds the model's tool-use system prompt tokens to the input.")},
-    "tool_choice": {"enum": list(TOOL_CHOICES), "description": "With tools_in_request. Default auto."},
+              "description": "Date of the prices and model status (default today)."},
+    "inference_geo": {"enum": list(GEOS), "description": "us = US-only inference (default global)."},
+    "fast": {"type": "boolean", "description": "Fast mode prices."},
+    "web_searches": {**_TOKENS, "description": "Per request; their results are input tokens."},
+    "code_execution_hours": {"type": "number", "minimum": 0, "description": "Code execution container-hours per "
+                             "request."},
+    "tools_in_request": {"type": "boolean", "description": "The request defines tools (adds their system prompt)."},
+    "tool_choice": {"enum": list(TOOL_CHOICES), "description": "With tools_in_request (default auto)."},
 }
 
 
@@ -76,9 +74,9 @@ def _api_cost(inp: dict) -> dict:
 API_COST = Tool(
     name="api_cost",
     description=(
-        "Exact Claude API cost per request/day/month, itemised, from a dated price list: caching, Batch, "
-        "long-context tiers, fast mode, US-only inference, server tools, tool-use prompt; model status on as_of "
-        "(default today). Only text known: count_tokens first."),
+        "Exact Claude API cost per request, day and month, itemised, from the dated price list (caching, Batch, "
+        "long context, fast mode, US-only, server tools), with the model's status. Only the text known: "
+        "count_tokens first. Open models on own GPUs: self_hosting_cost."),
     input_schema=_schema(API_COST_PROPS, ("model", "input_tokens", "output_tokens")),
     func=_api_cost,
     cli=CliSpec(command="cost", positional="model", help="Claude API cost of a workload (exact, itemised)."),
@@ -88,7 +86,7 @@ API_COST = Tool(
 # -- self_hosting_cost ---------------------------------------------------------------------------------
 
 SELF_HOST_PROPS = {
-    "gpu_count": {"type": "integer", "minimum": 1, "description": "GPU count."},
+    "gpu_count": {"type": "integer", "minimum": 1, "description": "GPUs in the deployment."},
     "usd_per_gpu_hour": {"type": "number", "exclusiveMinimum": 0, "description": "$ per GPU-hour."},
     "tokens_per_second": {"type": "number", "exclusiveMinimum": 0,
                           "description": "Whole deployment, prompt + output tokens, sustained."},
@@ -159,9 +157,8 @@ def _self_hosting(inp: dict) -> dict:
 SELF_HOSTING_COST = Tool(
     name="self_hosting_cost",
     description=(
-        "Self-hosting $/MTok (GPUs x $/GPU-hour / sustained tokens/s) and $/month, and the monthly token volume "
-        "where it breaks even with a Claude model's blended price. Throughput: from the user or "
-        "speed_estimate."),
+        "Self-hosting $/MTok and $/month from GPUs x $/GPU-hour and sustained tokens/s, and the monthly volume "
+        "where it breaks even with a Claude model. Throughput: the user's, or speed_estimate's."),
     input_schema=_schema(SELF_HOST_PROPS, ("gpu_count", "usd_per_gpu_hour", "tokens_per_second")),
     # Named as in hardware_fit and training_compute since 0.2; the old names still work for a release.
     input_aliases=MappingProxyType({"gpus": "gpu_count", "gpu_usd_per_hour": "usd_per_gpu_hour"}),
@@ -177,7 +174,7 @@ COUNT_PROPS = {
     "words": {"type": "number", "minimum": 0, "description": "Words to convert."},
     "pages": {"type": "number", "minimum": 0, "description": "Pages to convert."},
     "tokens": {**_TOKENS, "description": "Tokens to convert."},
-    "model": {"type": "string", "description": "Claude model: its tokenizer generation."},
+    "model": {"type": "string", "description": "Claude model whose tokenizer to assume."},
 }
 
 
@@ -263,9 +260,8 @@ def _count_tokens(inp: dict) -> dict:
 COUNT_TOKENS = Tool(
     name="count_tokens",
     description=(
-        "Approximate token count of text (Claude's tokenizer is not public; method stated), or words/pages/"
-        "tokens converted by labelled rules of thumb; Claude 4.7 and later count ~30% more. Give one of text, "
-        "words, pages, tokens."),
+        "Approximate tokens in a text (Claude's tokenizer is not public), or words, pages or tokens converted by "
+        "rules of thumb. Give one of text, words, pages, tokens."),
     input_schema=_schema(COUNT_PROPS),
     func=_count_tokens,
 )

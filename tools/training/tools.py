@@ -199,24 +199,22 @@ def _memory_assumptions(fw, s: TrainSetup, mem, defaulted: list[str], flat_overh
 
 
 _TRAIN_PROPS = {
-    "framework": {"enum": list(FRAMEWORKS), "description": "Sets defaults for loss, precision, adapters, "
-                  "offload (default hf = transformers Trainer/PEFT)."},
+    "framework": {"enum": list(FRAMEWORKS), "description": "Sets the other defaults (default hf: transformers "
+                  "Trainer/PEFT)."},
     "method": {"enum": list(METHODS), "description": "Default full."},
     "optimizer": {"enum": list(OPTIMIZERS), "description": "Default adamw (qlora: adamw_8bit)."},
-    "precision": {"enum": list(PRECISIONS), "description": "mixed_bf16 (fp32 master) or bf16 (all 16-bit)."},
-    "loss": {"enum": list(LOSSES), "description": "Cross-entropy: full fp32 logits, chunked (torchtune) or fused "
-             "(Liger/Unsloth). Default by framework."},
+    "precision": {"enum": list(PRECISIONS), "description": "mixed_bf16 keeps fp32 master weights."},
+    "loss": {"enum": list(LOSSES), "description": "Cross-entropy kernel; fused = Liger/Unsloth."},
     "zero_stage": {"type": "integer", "minimum": 0, "maximum": 3, "description": "Default 0."},
     "gpu_count": _COUNT,
     "context_tokens": {"type": "integer", "minimum": 1, "description": "Sequence length (default 4096)."},
-    "batch_size": {"type": "integer", "minimum": 1, "description": "Micro-batch per GPU."},
-    "gradient_checkpointing": {"type": "boolean", "description": "Default: qlora, or as the framework does."},
+    "batch_size": {"type": "integer", "minimum": 1, "description": "Micro-batch per GPU (default 1)."},
+    "gradient_checkpointing": {"type": "boolean", "description": "Recompute activations in backward."},
     "activation_offload": {"type": "boolean", "description": "Checkpointed activations in CPU memory."},
-    "fused_kernels": {"type": "boolean", "description": "torch.compile or fused norm/RoPE/SwiGLU kernels "
-                      "(fewer saved intermediates). Default by framework."},
+    "fused_kernels": {"type": "boolean", "description": "torch.compile or fused kernels."},
     "gradient_accumulation_steps": {"type": "integer", "minimum": 1, "description": "Default 1."},
-    "optimizer_in_backward": {"type": "boolean", "description": "Step each parameter during backward (no "
-                              "full gradient buffer). Default false."},
+    "optimizer_in_backward": {"type": "boolean", "description": "Optimizer step inside backward (no gradient "
+                              "buffer)."},
     "lora_rank": {"type": "integer", "minimum": 1, "description": "Default 16."},
     "lora_targets": {"type": "array", "items": {"enum": [*LORA_MODULES, "all-linear"]},
                      "description": "Default all-linear."},
@@ -225,10 +223,9 @@ _TRAIN_PROPS = {
 
 TRAINING_MEMORY = Tool(
     name="training_memory",
-    description=("Training memory per GPU, itemised, with a low-high band: full, LoRA or QLoRA; AdamW, 8-bit "
-                 "Adam or SGD; ZeRO 0-3; checkpointing/offload; loss and defaults by framework (hf, torchtune, "
-                 "unsloth). With gpu: fits and headroom. Inference: memory_estimate; time and cost: "
-                 "training_compute."),
+    description=("Training or fine-tuning memory per GPU, itemised, with a low-high band; with gpu, whether it "
+                 "fits. Unset options take the framework's defaults, listed in the result. Inference: "
+                 "memory_estimate; time and cost: training_compute."),
     input_schema=sent_schema(_TRAIN_PROPS),
     validation_schema=validation_schema({**_TRAIN_PROPS, **HIDDEN_OVERHEAD}),
     func=_training_memory,
@@ -398,31 +395,29 @@ def _training_compute(inp: dict) -> dict:
 
 
 _COMPUTE_PROPS = {
-    "framework": {"enum": list(COMPUTE_FRAMEWORKS), "description": "Sets the default efficiency (calibrated "
-                  "per framework; default: generic)."},
+    "framework": {"enum": list(COMPUTE_FRAMEWORKS), "description": "Sets the default efficiency (default "
+                  "generic)."},
     "training_tokens": {"type": "number", "exclusiveMinimum": 0, "description": "Default Chinchilla-optimal."},
     "context_tokens": {"type": "integer", "minimum": 1, "description": "Sequence length (default 4096)."},
     "method": {"enum": list(COMPUTE_METHODS), "description": "Default full."},
-    "gradient_checkpointing": {"type": "boolean", "description": "Recompute in backward (more FLOPs). Default "
-                               "false."},
+    "gradient_checkpointing": {"type": "boolean", "description": "Recompute activations (more FLOPs)."},
     "gpu": {"type": "string", "description": "Default h100."}, "gpu_count": _COUNT,
     "mfu": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
-            "description": "Against the dense BF16 peak, also for FP8 runs. Default from calibration."},
-    "achieved_tflops_per_gpu": {"type": "number", "exclusiveMinimum": 0, "description": "Model FLOP/s per GPU."},
+            "description": "Of the dense BF16 peak, also for FP8 runs (default calibrated)."},
+    "achieved_tflops_per_gpu": {"type": "number", "exclusiveMinimum": 0, "description": "Instead of mfu."},
     "precision": {"enum": ["bf16", "fp8"], "description": "Default bf16."},
     "pipeline_parallel": {"type": "integer", "minimum": 1, "description": "Pipeline stages (default 1)."},
     "microbatches": {"type": "integer", "minimum": 1,
-                     "description": "Microbatches per pipeline per step (default one per stage)."},
+                     "description": "Per pipeline per step (default one per stage)."},
     "virtual_stages": {"type": "integer", "minimum": 1,
-                       "description": "Model chunks per rank, interleaved schedule (default 1 = 1F1B)."},
+                       "description": "Interleaved model chunks per rank (default 1)."},
     "usd_per_gpu_hour": {"type": "number", "exclusiveMinimum": 0, "description": "Overrides the catalog price."},
 }
 
 TRAINING_COMPUTE = Tool(
     name="training_compute",
-    description=("Training compute: FLOPs = 6·N·D (active params for MoE) plus attention, Chinchilla-optimal "
-                 "tokens, tokens/s per GPU and GPU-hours with a band, days on gpu_count GPUs, cost. Memory: "
-                 "training_memory."),
+    description=("Training compute: FLOPs (6·N·D, N active) + attention, Chinchilla-optimal tokens, tokens/s "
+                 "per GPU, GPU-hours with a band, days and cost. Memory: training_memory."),
     input_schema=sent_schema(_COMPUTE_PROPS),
     validation_schema=validation_schema(_COMPUTE_PROPS),
     func=_training_compute,
