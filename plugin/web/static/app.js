@@ -106,11 +106,29 @@ const MM = (() => {
     if (general) general.textContent = message;
   }
 
+  // An error whose `see` names a lookup tool ends with a pointer meant for Claude or an MCP client ("; gpu_lookup
+  // with no gpu lists every GPU", tools/errors.py TOOL_HINTS); here it becomes the page that lists the catalog.
+  const SEE = {
+    gpu_lookup: "the GPU catalog on the Calculators page lists every GPU",
+    model_lookup: "the model catalog on the Calculators page lists every model",
+  };
+
+  function errorMessage(e) {
+    let message = (e && e.message) || "something went wrong";
+    if (e && e.see) {
+      const cut = message.lastIndexOf("; ");
+      message = (cut >= 0 ? message.slice(0, cut) : message) + (SEE[e.see] ? "; " + SEE[e.see] : "");
+    }
+    return message;
+  }
+
   function showToolError(form, data) {
     const e = (data && data.error) || { message: "something went wrong" };
-    let message = e.message || "something went wrong";
-    if (Array.isArray(e.allowed) && e.allowed.length) message += " (allowed: " + e.allowed.join(", ") + ")";
-    else if (typeof e.allowed === "string") message += " (" + e.allowed + ")";
+    let message = errorMessage(e);
+    if (!e.see) {  // with `see`, the message already names the close matches, as the CLI shows it
+      if (Array.isArray(e.allowed) && e.allowed.length) message += " (allowed: " + e.allowed.join(", ") + ")";
+      else if (typeof e.allowed === "string") message += " (" + e.allowed + ")";
+    }
     showError(form, e.field || null, message);
   }
 
@@ -180,5 +198,6 @@ const MM = (() => {
     return `<table class="kv">${rows}</table>`;
   }
 
-  return { post, formInput, clearErrors, showError, showToolError, esc, markdown, renderValue, parseNumber };
+  return { post, formInput, clearErrors, showError, showToolError, errorMessage, esc, markdown, renderValue,
+           parseNumber };
 })();

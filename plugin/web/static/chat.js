@@ -24,7 +24,7 @@
       `<li><code>${MM.esc(k)}</code>: ${MM.esc(typeof v === "object" ? JSON.stringify(v) : v)}</li>`).join("");
     let found;
     if (call.is_error) {
-      found = `<p>The calculator did not accept this: ${MM.esc((call.result.error || {}).message || "error")}. Claude corrected the input and asked again.</p>`;
+      found = `<p>The calculator did not accept this: ${MM.esc(MM.errorMessage(call.result.error))}. Claude corrected the input and asked again.</p>`;
     } else {
       const r = call.result || {};
       const key = r.display || Object.fromEntries(Object.entries(r).filter(([, v]) => v === null || typeof v !== "object").slice(0, 8));

@@ -196,3 +196,15 @@ def test_calculator_form_runs_its_tool(browser, site):
     error = wait(browser, lambda d: d.find_element(By.ID, "kv_cache-context_tokens-error").text or None)
     assert "context_tokens" in error and field.get_attribute("aria-invalid") == "true"
     time.sleep(0)  # nothing else to wait for
+
+
+def test_a_lookup_hint_meant_for_claude_reads_as_plain_words(browser, site):
+    # Tool errors end with "gpu_lookup with no gpu lists every GPU" for Claude and MCP clients (the CLI names
+    # `modelmath gpu`); a person on these pages is pointed at the page that lists the catalog instead.
+    browser.get(site.url + "/calculators/gpu_lookup")
+    browser.find_element(By.NAME, "gpu").send_keys("h1000")
+    browser.find_element(By.CSS_SELECTOR, "#tool-form button[type=submit]").click()
+    error = wait(browser, lambda d: d.find_element(By.ID, "gpu_lookup-gpu-error").text or None)
+    assert "unknown GPU 'h1000'" in error and "h100-sxm" in error
+    assert "the GPU catalog on the Calculators page lists every GPU" in error
+    assert "gpu_lookup" not in error and "with no gpu" not in error

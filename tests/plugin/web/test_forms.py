@@ -144,3 +144,19 @@ def test_values_are_escaped():
     html = forms.controls(forms.FormContext("t", values={"x": '"><script>alert(1)</script>'}),
                           {"properties": {"x": {"type": "string"}}})
     assert "<script>" not in html and "&quot;&gt;&lt;script&gt;" in html
+
+
+def test_every_lookup_hint_has_plain_words_on_the_pages():
+    # app.js cuts an error's text after its last "; " when the error names a lookup tool (`see`) and puts the
+    # page that lists the catalog there: every hint needs its words, and must be that last part.
+    import re
+    from pathlib import Path
+
+    from modelmath.tools.errors import TOOL_HINTS
+
+    js = (Path(forms.__file__).parent / "static" / "app.js").read_text(encoding="utf-8")
+    table = js[js.index("const SEE = {"):js.index("};", js.index("const SEE = {"))]
+    assert set(re.findall(r"^\s*(\w+):", table, re.M)) == set(TOOL_HINTS)
+    for inp in ({"model": "llama-3.1-8b", "gpu": "h1000"}, {"model": "lama-9", "gpu": "h100"}):
+        err = registry.run_tool("speed_estimate", inp).result["error"]
+        assert err["message"].rsplit("; ", 1)[1] == TOOL_HINTS[err["see"]]
