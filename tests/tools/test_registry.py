@@ -151,3 +151,22 @@ def test_overlapping_tools_point_to_each_other_and_every_input_is_described():
     for d in defs.values():
         for prop, schema in d["input_schema"]["properties"].items():
             assert schema.get("description", "").strip(), f"{d['name']}.{prop} has no description"
+
+
+def test_sent_schema_is_lean_but_every_call_is_validated_in_full():
+    # Claude and MCP clients get no `additionalProperties: false` and no lower bound of 0/1 (they say nothing a
+    # caller needs); bounds that do (a fraction's maximum 1, ZeRO's 0-3, 31 days) stay, and calls are still
+    # checked against the complete schema.
+    cost, train = get_tool("api_cost"), get_tool("training_memory")
+    assert "additionalProperties" not in cost.input_schema and cost.validation_schema["additionalProperties"] is False
+    assert "minimum" not in cost.input_schema["properties"]["input_tokens"]
+    assert cost.validation_schema["properties"]["input_tokens"]["minimum"] == 0
+    assert cost.input_schema["properties"]["days_per_month"]["maximum"] == 31
+    assert train.input_schema["properties"]["zero_stage"]["maximum"] == 3
+    assert get_tool("speed_estimate").input_schema["properties"]["gpu_memory_fraction"]["maximum"] == 1
+    out = run_tool("api_cost", {"model": "claude-haiku-4-5", "input_tokens": -1, "output_tokens": 1})
+    assert out.is_error and out.result["error"]["field"] == "input_tokens"
+    out = run_tool("api_cost", {"model": "claude-haiku-4-5", "input_tokens": 1, "output_tokens": 1, "colour": 1})
+    assert out.is_error and "colour" in out.result["error"]["message"]
+    out = run_tool("training_memory", {"model": "llama-3.1-8b", "gpu_count": 0})
+    assert out.is_error and out.result["error"]["field"] == "gpu_count"
