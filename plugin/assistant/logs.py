@@ -212,16 +212,17 @@ class LogDB:
         return dict(row) if row else None
 
     def latest_conversation_id(self) -> str | None:
-        row = self.conn.execute("SELECT conversation_id FROM responses ORDER BY id DESC LIMIT 1").fetchone()
+        row = self.conn.execute("SELECT conversation_id FROM responses ORDER BY rowid DESC LIMIT 1").fetchone()
         return row[0] if row else None
 
     def responses(self, *, conversation_id: str | None = None, limit: int | None = None) -> list[Response]:
-        """Newest first; all of them when limit is None."""
+        """Newest first; all of them when limit is None. In the order they were logged (rowid): ids sort by
+        their millisecond, and two responses logged within one millisecond differ only in random bits."""
         sql, args = "SELECT * FROM responses", []
         if conversation_id:
             sql += " WHERE conversation_id = ?"
             args.append(conversation_id)
-        sql += " ORDER BY id DESC"
+        sql += " ORDER BY rowid DESC"
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)

@@ -51,6 +51,19 @@ def _answer(text: str, calls=()) -> Answer:
     return Answer(text, "claude-sonnet-5-5", list(calls), [usage], "end_turn")
 
 
+def test_responses_keep_the_order_they_were_logged_in_even_within_one_millisecond(tmp_path, monkeypatch):
+    # Ids sort by millisecond, then by random bits: three responses logged in the same millisecond must still
+    # come back in the order they were logged (this test flaked on a loaded machine before).
+    ids = iter([logstore.new_id(5)[:10] + suffix for suffix in ("C" * 16, "Z" * 16, "0" * 16, "M" * 16)])
+    monkeypatch.setattr(logstore, "new_id", lambda now_ms=None: next(ids))
+    db = logstore.LogDB(tmp_path / "l.db")
+    cid = db.new_conversation("claude-sonnet-5-5", "developer")
+    for q in ("q1", "q2", "q3"):
+        db.log(cid, _answer("a"), question=q, document_name=None, messages=[], effort=None, max_tokens=1)
+    assert [r.question for r in db.find(cid)] == ["q1", "q2", "q3"]
+    assert [r.question for r in db.responses()] == ["q3", "q2", "q1"]
+
+
 def test_log_round_trip_and_history_rebuild(tmp_path):
     db = logstore.LogDB(tmp_path / "l.db")
     cid = db.new_conversation("claude-sonnet-5-5", "developer")
