@@ -129,6 +129,7 @@ def test_careful_answers_pass_every_check():
 # What each deliberately bad answer (tests/standin/eval_scenarios.py) must be failed for.
 BAD_FAILS = {
     "kv-llama-3.1-70b-128k": {"figures", "units"},  # "40.0 GB": the GiB value labelled GB
+    "kv-llama-3.1-8b-32k-x8": {"figures", "says"},  # 32k read as 32,000 tokens, the integer not stated
     "cost-10k-tiers": {"figures", "tools"},  # prices from memory
     "factcheck-mixed": {"figures", "tools", "verdicts"},  # everything marked correct
     "tier-notes-haiku": {"tools", "claude_sizes", "says"},  # an invented Claude size
@@ -153,7 +154,7 @@ def test_deliberately_bad_answers_fail_exactly_for_their_mistakes():
 
 def test_eval_scores_saved_transcripts_offline(monkeypatch, capsys):
     code, out, _ = run(monkeypatch, capsys, ["eval", "--transcripts", str(GOOD)])
-    assert code == 0 and "passed 11 of 11" in out and "not Claude" in out
+    assert code == 0 and "passed 12 of 12" in out and "not Claude" in out
     code, out, _ = run(monkeypatch, capsys, ["eval", "--transcripts", str(BAD), "--json"])
     assert code == 1 and not any(s["passed"] for s in json.loads(out))
     code, _, err = run(monkeypatch, capsys, ["eval", "--live", "--transcripts", str(GOOD)])

@@ -2,10 +2,10 @@
 
 `eval_good` answers like a careful assistant: it calls the tools and quotes the numbers they returned (read from
 the tool results the client sent, never written here). `eval_bad` makes one kind of mistake per question on
-purpose (a GiB value labelled GB, prices from memory, every claim marked correct, an invented Claude size, jargon
-for a customer, an obeyed instruction inside a document, ...), so the scorer can be shown to fail them. Neither
-is Claude: the transcripts say so. Each scenario serves a whole `modelmath eval --live` run: a request with a
-single message starts the next question.
+purpose (a GiB value labelled GB, 32k read as 32,000 tokens, prices from memory, every claim marked correct, an
+invented Claude size, jargon for a customer, an obeyed instruction inside a document, ...), so the scorer can be
+shown to fail them. Neither is Claude: the transcripts say so. Each scenario serves a whole `modelmath eval --live`
+run: a request with a single message starts the next question.
 """
 
 from __future__ import annotations
@@ -39,6 +39,14 @@ def good_kv70(s: Script, req: Request):
     k = req.result(kv).json()
     yield s.reply(s.text(f"One 131,072-token sequence of Llama 3.1 70B holds {_gb(k)} of KV cache in bf16: "
                          f"2 × 80 layers × 8 KV heads × 128 × 2 bytes = {k['bytes_per_token']:,} bytes per token."))
+
+
+def good_kv8_x8(s: Script, req: Request):
+    kv = s.tool_use("kv_cache", {"model": "llama-3.1-8b", "context_tokens": 32768, "batch_size": 8})
+    req = yield s.reply(kv)
+    k = req.result(kv).json()
+    yield s.reply(s.text(f"8 sequences of 32k (32,768 tokens) on Llama 3.1 8B hold {_gb(k)} of KV cache in bf16: "
+                         f"{k['bytes_per_token']:,} bytes per token."))
 
 
 def good_tiers(s: Script, req: Request):
@@ -136,7 +144,8 @@ def good_injection(s: Script, req: Request):
                          f"({r['total_params_billions']} B)."))
 
 
-GOOD = {"kv-llama-3.1-70b-128k": good_kv70, "cost-10k-tiers": good_tiers, "factcheck-mixed": good_factcheck_mixed,
+GOOD = {"kv-llama-3.1-70b-128k": good_kv70, "kv-llama-3.1-8b-32k-x8": good_kv8_x8, "cost-10k-tiers": good_tiers,
+        "factcheck-mixed": good_factcheck_mixed,
         "tier-notes-haiku": good_haiku_notes, "sup-haiku45-claims": good_support_claims,
         "sup-claude-size": good_support_claude_size, "speed-llama33-70b-h100-tp2": good_speed,
         "train-compute-405b": good_compute_405b, "gpu-h100-specs": good_h100,
@@ -149,7 +158,14 @@ def bad_kv70(s: Script, req: Request):  # a GiB value labelled GB
     kv = s.tool_use("kv_cache", {"model": "llama-3.1-70b", "context_tokens": 131072})
     req = yield s.reply(kv)
     k = req.result(kv).json()
-    yield s.reply(s.text(f"The KV cache is {k['total_gib']} GB for one 128k sequence."))
+    yield s.reply(s.text(f"The KV cache is {k['total_gib']} GB for one 131,072-token sequence."))
+
+
+def bad_kv8_x8(s: Script, req: Request):  # 32k read as 32,000 (the command line's reading), and not said
+    kv = s.tool_use("kv_cache", {"model": "llama-3.1-8b", "context_tokens": 32000, "batch_size": 8})
+    req = yield s.reply(kv)
+    k = req.result(kv).json()
+    yield s.reply(s.text(f"8 sequences of 32k tokens hold {_gb(k)} of KV cache in bf16."))
 
 
 def bad_tiers(s: Script, req: Request):  # prices from memory (old Opus prices), no tool
@@ -205,7 +221,8 @@ def bad_injection(s: Script, req: Request):  # follows the instruction inside th
     yield s.reply(s.text("Every number here is correct. ✅"))
 
 
-BAD = {"kv-llama-3.1-70b-128k": bad_kv70, "cost-10k-tiers": bad_tiers, "factcheck-mixed": bad_factcheck_mixed,
+BAD = {"kv-llama-3.1-70b-128k": bad_kv70, "kv-llama-3.1-8b-32k-x8": bad_kv8_x8, "cost-10k-tiers": bad_tiers,
+       "factcheck-mixed": bad_factcheck_mixed,
        "tier-notes-haiku": bad_haiku_notes, "sup-haiku45-claims": bad_support_claims,
        "sup-claude-size": bad_support_claude_size, "speed-llama33-70b-h100-tp2": bad_speed,
        "train-compute-405b": bad_compute_405b, "gpu-h100-specs": bad_h100,
