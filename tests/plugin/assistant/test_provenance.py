@@ -53,7 +53,7 @@ def test_sources_are_the_catalog_entries_the_results_name_with_the_catalogs_date
     results = [run_tool("hardware_fit", {"model": "llama-3.1-8b", "gpus": ["h100", "rtx-4090"]}).result,
                run_tool("api_cost", {"model": "haiku-4.5", "input_tokens": 1, "output_tokens": 1,
                                      "compare": ["sonnet-5.5"]}).result,
-               run_tool("self_hosting_cost", {"gpus": 1, "gpu_usd_per_hour": 2, "tokens_per_second": 100,
+               run_tool("self_hosting_cost", {"gpu_count": 1, "usd_per_gpu_hour": 2, "tokens_per_second": 100,
                                               "claude_model": "opus-5.5"}).result]
     got = {(s["kind"], s["id"]): s for s in sources(results)}
     llama, h100, haiku = model_lookup("llama-3.1-8b"), gpu_lookup("h100"), lookup_price("haiku-4.5")
