@@ -127,8 +127,13 @@ class GGUFParser:
             self._advance()
         except _Short as s:
             self._item_end = s.end
+        except UnsupportedConfig as exc:  # a ValueError too, but already worded: not wrapped a second time
+            raise UnsupportedConfig(f"{self.file}: {exc.message}" if self.file else exc.message,
+                                    field="model") from None
         except (struct.error, UnicodeDecodeError, ValueError) as exc:
-            raise _bad(str(exc)) from None
+            err = _bad(str(exc))
+            raise UnsupportedConfig(f"{self.file}: {err.message}" if self.file else err.message,
+                                    field="model") from None
 
     # -- reading primitives (raise _Short past the end of what we have) --
     def _take(self, at: int, n: int) -> int:

@@ -33,8 +33,8 @@ def config_from_gguf(metadata: dict, tensors: dict[str, tuple[int, ...]]) -> dic
     """`tensors`: name → shape (row-major, as TensorRecord holds it)."""
     arch = metadata.get("general.architecture")
     if arch not in ARCHITECTURES:
-        raise UnsupportedConfig(f"GGUF architecture {arch!r} is not supported; supported: "
-                                f"{', '.join(sorted(ARCHITECTURES))}", field="model", allowed=sorted(ARCHITECTURES))
+        raise UnsupportedConfig(f"GGUF architecture {arch!r} is not one of the {len(ARCHITECTURES)} this reader "
+                                "supports", field="model", allowed=sorted(ARCHITECTURES))
 
     def get(key: str, default=None):
         return _one(metadata.get(f"{arch}.{key}", default), f"{arch}.{key}")

@@ -64,9 +64,12 @@ def read_hf_config(config: dict, *, name: str | None = None,
     inner = _resolve_family(config, notes)
     model_type = inner.get("model_type")
     if model_type not in FAMILIES:
-        raise UnsupportedConfig(
-            f"model_type {model_type!r} is not supported; supported: {', '.join(SUPPORTED_MODEL_TYPES)}",
-            field="hf_config.model_type", allowed=list(SUPPORTED_MODEL_TYPES))
+        # The names are listed once, in `allowed` (the CLI prints them after the message).
+        what = (f"model_type {model_type!r} is not one of the {len(SUPPORTED_MODEL_TYPES)} supported model_types"
+                if model_type is not None else
+                f"the config has no model_type (nor an architectures class we read); give one of the "
+                f"{len(SUPPORTED_MODEL_TYPES)} supported model_types")
+        raise UnsupportedConfig(what, field="hf_config.model_type", allowed=list(SUPPORTED_MODEL_TYPES))
     family = FAMILIES[model_type]
     cfg = Cfg(inner, model_type, family.defaults)
     try:
