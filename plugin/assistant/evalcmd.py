@@ -132,7 +132,8 @@ def table(questions: list[dict], scores, transcripts: dict[str, dict]) -> str:
 @click.option("--model", help="Claude model for --live (default as for `ask`).")
 @click.option("--effort", type=click.Choice(("low", "medium", "high", "xhigh", "max")), default=None,
               help="output_config.effort for --live (default as for `ask`).")
-@click.option("--max-turns", type=click.IntRange(1, 50), default=8, show_default=True)
+@click.option("--max-turns", type=click.IntRange(1, 50), default=8, show_default=True,
+              help="Most model calls with tools per question for --live (as for `ask`).")
 @click.option("--label", help="What produced the transcripts, written into each (default: the API's URL).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.pass_context

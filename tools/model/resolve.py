@@ -46,30 +46,72 @@ _BOOL = {"type": "boolean"}
 
 # Explicit fields. Names follow the CLI flags (--layers, --heads …); the full list is sent to Claude once
 # (in parameter_count); other tools point at it to keep the tool definitions short.
+def _arch(schema: dict, text: str) -> dict:
+    return {**schema, "description": text}
+
+
+# Explicit fields. Names follow the CLI flags (--layers, --heads …). The per-field descriptions are the CLI's
+# --help and the web forms' hints; Claude and MCP clients get ARCHITECTURE_DOC instead (one line of prose in
+# parameter_count, a pointer elsewhere), and every call is validated against this schema.
 ARCHITECTURE_SCHEMA: dict = {
     "type": "object",
     "description": ("Explicit shape. Required: vocab_size, hidden_size, layers, heads, and intermediate_size "
                     "unless ffn is standard (then 4 x hidden_size)."),
     "properties": {
-        "vocab_size": _INT, "hidden_size": _INT, "layers": _INT, "heads": _INT, "kv_heads": _INT,
-        "head_dim": _INT, "intermediate_size": _INT,
-        "ffn": {"enum": ["gated", "standard"]},
-        "tied_embeddings": _BOOL, "qkv_bias": _BOOL, "o_bias": _BOOL, "mlp_bias": _BOOL,
-        "norm": {"enum": ["rmsnorm", "layernorm"]}, "norms_per_layer": _INT0,
-        "qk_norm": {"enum": ["none", "per_head", "full"]},
-        "positions": {"enum": ["rotary", "learned", "alibi", "none"]},
-        "max_position_embeddings": _INT,
-        "sliding_window": _INT,
-        "layer_types": {"type": "array", "items": {"enum": list(LAYER_KINDS)}},
-        "attention_sinks": _BOOL,
-        "attention_chunk_size": _INT, "kv_shared_layers": _INT0,
-        "linear_kind": {"enum": list(MIXER_KINDS)}, "linear_heads": _INT, "linear_head_dim": _INT,
-        "linear_state_size": _INT, "linear_groups": _INT, "linear_conv_kernel": _INT, "linear_inner_size": _INT,
-        "index_heads": _INT, "index_head_dim": _INT,
-        "num_experts": _INT, "experts_per_token": _INT, "expert_intermediate_size": _INT,
-        "shared_intermediate_size": _INT0, "dense_layers": _INT0,
-        "kv_lora_rank": _INT, "q_lora_rank": _INT, "qk_nope_head_dim": _INT, "qk_rope_head_dim": _INT,
-        "v_head_dim": _INT,
+        "vocab_size": _arch(_INT, "Vocabulary size: rows of the embedding table (and of the LM head)."),
+        "hidden_size": _arch(_INT, "Model width d_model."),
+        "layers": _arch(_INT, "Decoder layers."),
+        "heads": _arch(_INT, "Query heads per layer."),
+        "kv_heads": _arch(_INT, "Key/value heads (GQA; 1 = MQA). Default: heads (MHA)."),
+        "head_dim": _arch(_INT, "Width of one head. Default: hidden_size / heads."),
+        "intermediate_size": _arch(_INT, "MLP hidden width (per projection). Required unless --ffn standard "
+                                   "(then 4 x hidden_size)."),
+        "ffn": _arch({"enum": ["gated", "standard"]}, "gated: SwiGLU-style gate, up and down projections "
+                     "(default); standard: up and down (GPT-2)."),
+        "tied_embeddings": _arch(_BOOL, "The LM head shares the embedding table (default: untied, counted "
+                                 "separately)."),
+        "qkv_bias": _arch(_BOOL, "Biases on the q, k and v projections (Qwen2). Default: none."),
+        "o_bias": _arch(_BOOL, "A bias on the attention output projection. Default: none."),
+        "mlp_bias": _arch(_BOOL, "Biases on the MLP projections. Default: none."),
+        "norm": _arch({"enum": ["rmsnorm", "layernorm"]}, "Norm kind: rmsnorm (a weight; default) or layernorm "
+                      "(a weight and a bias)."),
+        "norms_per_layer": _arch(_INT0, "Norms in each layer (default 2: before attention and before the MLP)."),
+        "qk_norm": _arch({"enum": ["none", "per_head", "full"]}, "Norms on queries and keys: per_head (over "
+                         "head_dim, Qwen3), full (over the whole projection, OLMo 2) or none (default)."),
+        "positions": _arch({"enum": ["rotary", "learned", "alibi", "none"]}, "Position encoding (default "
+                           "rotary); learned adds a max_position_embeddings x hidden_size table."),
+        "max_position_embeddings": _arch(_INT, "The context window; the learned position table's size."),
+        "sliding_window": _arch(_INT, "Tokens a sliding-window layer keeps; without --layer-types every "
+                                "layer slides."),
+        "layer_types": _arch({"type": "array", "items": {"enum": list(LAYER_KINDS)}},
+                             "One kind per layer, comma-separated: full, sliding, chunked, linear (fixed-state "
+                             "mixer), hybrid (attention and mixer side by side), none (MLP only). Default: "
+                             "all full."),
+        "attention_sinks": _arch(_BOOL, "One learned sink logit per head per layer (gpt-oss)."),
+        "attention_chunk_size": _arch(_INT, "Tokens per attention chunk of chunked layers (Llama 4)."),
+        "kv_shared_layers": _arch(_INT0, "The last N layers reuse an earlier layer's K/V: no cache, no k/v "
+                                  "projections (Gemma 3n)."),
+        "linear_kind": _arch({"enum": list(MIXER_KINDS)}, "Mixer of the linear/hybrid layers: mamba, mamba2, "
+                             "gated_deltanet (Qwen3-Next), lightning (MiniMax), short_conv (LFM2)."),
+        "linear_heads": _arch(_INT, "Mixer heads (gated_deltanet: value heads). Default 1."),
+        "linear_head_dim": _arch(_INT, "Width of one mixer head (gated_deltanet: value head dim). Default 1."),
+        "linear_state_size": _arch(_INT, "SSM state size N (gated_deltanet: key head dim)."),
+        "linear_groups": _arch(_INT, "Mamba-2 B/C groups (gated_deltanet: key heads). Default 1."),
+        "linear_conv_kernel": _arch(_INT, "Causal convolution width: the conv window kept per sequence."),
+        "linear_inner_size": _arch(_INT, "Mixer inner width. Default: mamba2 heads x head_dim; mamba "
+                                   "2 x hidden_size; short_conv hidden_size."),
+        "index_heads": _arch(_INT, "Query heads of the DeepSeek-V3.2 attention indexer (with MLA)."),
+        "index_head_dim": _arch(_INT, "Width of the indexer key cached per token (DeepSeek-V3.2: 128)."),
+        "num_experts": _arch(_INT, "Routed experts per MoE layer."),
+        "experts_per_token": _arch(_INT, "Routed experts each token uses (top-k)."),
+        "expert_intermediate_size": _arch(_INT, "MLP width of one routed expert."),
+        "shared_intermediate_size": _arch(_INT0, "Total MLP width of the always-on shared expert(s); 0: none."),
+        "dense_layers": _arch(_INT0, "The first N layers keep a dense MLP instead of experts (DeepSeek)."),
+        "kv_lora_rank": _arch(_INT, "MLA: width of the cached K/V latent (DeepSeek-V3: 512)."),
+        "q_lora_rank": _arch(_INT, "MLA: width of the query latent (absent: a plain query projection)."),
+        "qk_nope_head_dim": _arch(_INT, "MLA: per-head query/key width without rotary (DeepSeek-V3: 128)."),
+        "qk_rope_head_dim": _arch(_INT, "MLA: rotary key width, cached once per token (DeepSeek-V3: 64)."),
+        "v_head_dim": _arch(_INT, "MLA: per-head value width (DeepSeek-V3: 128)."),
     },
     "required": ["vocab_size", "hidden_size", "layers", "heads"],
     "additionalProperties": False,
