@@ -24,9 +24,18 @@ _BRIEF = {
 }
 
 # Per-GPU runtime overhead (CUDA context, workspaces, allocator slack): an input of memory_estimate, and a
-# validated-but-unadvertised one of the fit, speed and training tools.
+# validated-but-unadvertised one of the fit, speed and training tools. Each tool's default differs, so each
+# says its own (the CLI's --help; the hidden ones are never sent to Claude).
 OVERHEAD_GIB = {"type": "number", "minimum": 0, "description": "Runtime overhead per GPU (default 1)."}
-HIDDEN_OVERHEAD = {"overhead_gib": OVERHEAD_GIB}
+_TP_BUFFERS = "+ 1.79 GiB of all-reduce buffers with tensor parallelism"
+FIT_OVERHEAD = {"overhead_gib": {**OVERHEAD_GIB, "description": (
+    f"Runtime overhead per GPU, in GiB (default 1 {_TP_BUFFERS}).")}}
+SPEED_OVERHEAD = {"overhead_gib": {**OVERHEAD_GIB, "description": (
+    f"Runtime overhead per GPU in the fits check, in GiB (default 1 {_TP_BUFFERS}); the engine's KV pool keeps "
+    "the engine's own measured overhead.")}}
+TRAINING_OVERHEAD = {"overhead_gib": {**OVERHEAD_GIB, "description": (
+    "Replaces the default allowance per GPU beyond the tensors, in GiB: CUDA context 0.27-1.31 GiB + allocator "
+    "slack 0-12% of allocated + NCCL buffers 1-2.5 GiB with more than one GPU.")}}
 
 
 def overhead_bytes(inp: dict) -> int | None:

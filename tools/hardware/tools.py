@@ -14,8 +14,9 @@ from ..registry import CliSpec, Tool
 from ..schemas import (
     BATCH,
     CONTEXT,
-    HIDDEN_OVERHEAD,
+    FIT_OVERHEAD,
     KV_DTYPE,
+    SPEED_OVERHEAD,
     WEIGHT_DTYPE,
     overhead_bytes,
     sent_schema,
@@ -246,7 +247,7 @@ HARDWARE_FIT = Tool(
                  "sequences, tok/s, TTFT, $/hour, $/MTok, ranked; what would fit if not. Itemised memory: "
                  "memory_estimate; one setup's speed: speed_estimate."),
     input_schema=sent_schema(_FIT_PROPS),
-    validation_schema=validation_schema({**_FIT_PROPS, **HIDDEN_OVERHEAD}),
+    validation_schema=validation_schema({**_FIT_PROPS, **FIT_OVERHEAD}),
     func=_hardware_fit,
     cli=CliSpec(command="fit", help="Which GPUs fit a model, how many, how fast, at what cost.",
                 **_MODEL_CLI),
@@ -270,7 +271,7 @@ SPEED_ESTIMATE = Tool(
                  "TTFT, serving throughput with output_tokens, KV capacity; low/mid/high. Choosing GPUs: "
                  "hardware_fit."),
     input_schema=sent_schema(_SPEED_PROPS, ("gpu",)),
-    validation_schema=validation_schema({**_SPEED_PROPS, **HIDDEN_OVERHEAD}, ("gpu",)),
+    validation_schema=validation_schema({**_SPEED_PROPS, **SPEED_OVERHEAD}, ("gpu",)),
     func=speed_result,
     cli=CliSpec(command="speed", help="Decode/prefill tokens per second, TTFT, serving throughput.", **_MODEL_CLI),
 )

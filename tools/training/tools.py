@@ -10,7 +10,7 @@ from ..hardware import gpus as gpu_catalog
 from ..model.params import parameter_count
 from ..model.resolve import describe, resolve_model
 from ..registry import CliSpec, Tool
-from ..schemas import HIDDEN_OVERHEAD, overhead_bytes, sent_schema, validation_schema
+from ..schemas import TRAINING_OVERHEAD, overhead_bytes, sent_schema, validation_schema
 from ..units import GB, GiB, sizes
 from .compute import (
     CHINCHILLA_TABLE3,
@@ -176,7 +176,9 @@ def _memory_assumptions(fw, s: TrainSetup, mem, defaulted: list[str], flat_overh
     if flat_overhead:
         a.append("runtime overhead: the overhead_gib given, in place of allocator reserve, CUDA context and NCCL")
     else:
-        a.append("CUDA context 0.27-1.25 GiB (PyTorch #86509 lazy vs eager loading), allocator reserve 0-12% of "
+        # 1,343 MiB (the high end, tools/training/memory.py) = 1,343 / 1,024 = 1.31 GiB.
+        a.append("CUDA context 0.27-1.31 GiB (PyTorch #86509 lazy loading to transformers' eager-loading measurement), "
+                 "allocator reserve 0-12% of "
                  "allocated (caching allocator slack), NCCL 1-2.5 GiB with >1 GPU; peak_allocated is what "
                  "torch.cuda.max_memory_allocated reports, peak_reserved max_memory_reserved, total what the "
                  "device must hold")
@@ -227,7 +229,7 @@ TRAINING_MEMORY = Tool(
                  "fits. Unset options take the framework's defaults, listed in the result. Inference: "
                  "memory_estimate; time and cost: training_compute."),
     input_schema=sent_schema(_TRAIN_PROPS),
-    validation_schema=validation_schema({**_TRAIN_PROPS, **HIDDEN_OVERHEAD}),
+    validation_schema=validation_schema({**_TRAIN_PROPS, **TRAINING_OVERHEAD}),
     func=_training_memory,
     cli=CliSpec(command="train-memory", help="Training memory per GPU (full, LoRA, QLoRA; ZeRO).", **_MODEL_CLI),
 )

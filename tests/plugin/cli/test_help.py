@@ -43,3 +43,29 @@ def test_every_command_option_has_help():
             bare += [f"{c.name} {p.opts[0]}" for p in c.params
                      if p.param_type_name == "option" and not p.help and not p.hidden]
     assert not bare
+
+
+def _help(command: str, option: str) -> str:
+    tool = next(t for t in _DERIVED if t.cli.command == command)
+    return next(p.help for p in build_command(tool).params if p.opts[0] == option)
+
+
+def test_overhead_help_states_each_tools_own_default():
+    # memory: a flat 1 GiB; fit and speed: 1 GiB + 1.79 GiB of all-reduce buffers when tp > 1
+    # (tools/hardware/fit.py); training: no flat default at all (CUDA context + allocator slack + NCCL bands,
+    # tools/training/memory.py), which the help said was "default 1" (QA pass).
+    from modelmath.tools.hardware.fit import TP_COMM_OVERHEAD_BYTES
+    from modelmath.tools.model.memory import DEFAULT_OVERHEAD_BYTES
+    from modelmath.tools.training.memory import CUDA_CONTEXT_BYTES, NCCL_BYTES
+    from modelmath.tools.units import GiB
+
+    assert DEFAULT_OVERHEAD_BYTES == 1 * GiB and "default 1)" in _help("memory", "--overhead-gib")
+    assert TP_COMM_OVERHEAD_BYTES == int(1.79 * GiB)
+    for command in ("fit", "speed"):
+        assert "default 1 + 1.79 GiB" in _help(command, "--overhead-gib")
+    train = _help("train-memory", "--overhead-gib")
+    assert "default 1" not in train
+    # 287,047,680 B / 2^30 = 0.267 -> 0.27 GiB; 1,343 MiB / 1,024 = 1.3115 -> 1.31 GiB; NCCL 1 and 2.5 GiB.
+    assert round(CUDA_CONTEXT_BYTES[0] / GiB, 2) == 0.27 and round(CUDA_CONTEXT_BYTES[2] / GiB, 2) == 1.31
+    assert NCCL_BYTES[0] == GiB and NCCL_BYTES[2] == int(2.5 * GiB)
+    assert "0.27-1.31 GiB" in train and "1-2.5 GiB" in train
