@@ -11,6 +11,11 @@ from .model.resolve import model_properties
 from .units import GiB
 
 COUNT = {"type": "integer", "minimum": 1}
+# One default context for the inference tools (memory_estimate, hardware_fit, speed_estimate): a question
+# without a context gets the same answer from each. Training's sequence length (default 4096) is another input.
+DEFAULT_CONTEXT_TOKENS = 8192
+DEFAULT_CONTEXT_NOTE = (f"context_tokens not given: {DEFAULT_CONTEXT_TOKENS:,} assumed (the default of memory, fit "
+                        "and speed)")
 CONTEXT = {"type": "integer", "minimum": 1, "description": "Tokens per sequence (prompt + output)."}
 BATCH = {"type": "integer", "minimum": 1, "description": "Concurrent sequences (default 1)."}
 KV_DTYPE = {"enum": list(KV_FORMATS), "description": "KV cache dtype (default bf16)."}

@@ -9,7 +9,7 @@ from ..model.formats import kv_format
 from ..model.params import parameter_count
 from ..model.resolve import checkpoint_block, describe, resolve_model, weights_for_model
 from ..model.window import context_warnings
-from ..schemas import overhead_bytes
+from ..schemas import DEFAULT_CONTEXT_NOTE, DEFAULT_CONTEXT_TOKENS, overhead_bytes
 from ..units import GB
 from . import engines as eng
 from . import gpus as gpu_catalog
@@ -18,7 +18,7 @@ from .fit import place
 from .serving import kv_capacity, max_concurrency, serve
 from .speed import band_info, decode_step, prefill
 
-DEFAULT_CONTEXT = 8192
+DEFAULT_CONTEXT = DEFAULT_CONTEXT_TOKENS
 ENGINE = {"enum": eng.ids(), "description": "Serving engine (default vllm)."}
 FRACTION = {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
             "description": "vLLM gpu_memory_utilization, SGLang mem_fraction_static or TensorRT-LLM "
@@ -119,7 +119,7 @@ def speed_result(inp: dict) -> dict:
                           "band": kv_band(e, cap)},
         "efficiencies": efficiencies(d.factors),
         "memory_per_gpu_bytes": fit.total, "usable_per_gpu_bytes": fit.usable, "fits": fit.fits,
-        "assumptions": _assumptions(e) + w_assumptions,
+        "assumptions": ([] if "context_tokens" in inp else [DEFAULT_CONTEXT_NOTE]) + _assumptions(e) + w_assumptions,
     }
     if m.checkpoint is not None:
         out["checkpoint"] = checkpoint_block(m, params)

@@ -14,6 +14,8 @@ from ..registry import CliSpec, Tool
 from ..schemas import (
     BATCH,
     CONTEXT,
+    DEFAULT_CONTEXT_NOTE,
+    DEFAULT_CONTEXT_TOKENS,
     FIT_OVERHEAD,
     KV_DTYPE,
     SPEED_OVERHEAD,
@@ -31,7 +33,7 @@ from .limits import best_format_on_one, max_batch, max_context
 from .speed import decode_step, prefill
 from .speed_tool import ENGINE, FRACTION, speed_result
 
-DEFAULT_CONTEXT = 8192
+DEFAULT_CONTEXT = DEFAULT_CONTEXT_TOKENS
 _MODEL_CLI = {"positional": "model", "file_inputs": {"hf_config": "config"}, "flatten": "architecture"}
 _GPUS = {"type": "array", "items": {"type": "string"}, "description": "GPU names (default: whole catalog)."}
 _GPU = {"type": "string", "description": "GPU name, e.g. 'h100', 'rtx 4090'."}
@@ -221,7 +223,7 @@ def _engine_assumption(inp: dict) -> str:
 
 
 def _fit_assumptions(wfmt, inp: dict, context: int) -> list[str]:
-    a = [("context_tokens not given: 8,192 assumed" if "context_tokens" not in inp else
+    a = [(DEFAULT_CONTEXT_NOTE if "context_tokens" not in inp else
           f"every sequence holds {context:,} tokens of KV; TTFT is for a prompt of that length"),
          "fit uses total params (all MoE experts); speed uses the weights a step actually reads (active, or the "
          "experts hit at this batch)",

@@ -13,6 +13,8 @@ from ..schemas import (
     BATCH,
     CONTEXT,
     COUNT,
+    DEFAULT_CONTEXT_NOTE,
+    DEFAULT_CONTEXT_TOKENS,
     KV_DTYPE,
     OVERHEAD_GIB,
     WEIGHT_DTYPE,
@@ -277,7 +279,7 @@ def memory_report(m: ResolvedModel, inp: dict) -> dict:
     params = parameter_count(m.shape)
     wfmt, w_assumptions, w_warnings = weights_for_model(m, inp, params.total)
     kvfmt = kv_format(inp.get("kv_dtype", "bf16"))
-    context, batch = inp.get("context_tokens", 0), inp.get("batch_size", 1)
+    context, batch = inp.get("context_tokens", DEFAULT_CONTEXT_TOKENS), inp.get("batch_size", 1)
     overhead = overhead_bytes(inp)
     overhead = DEFAULT_OVERHEAD_BYTES if overhead is None else overhead
     state_dtype = inp.get("state_dtype", DEFAULT_STATE_DTYPE)
@@ -298,13 +300,15 @@ def memory_report(m: ResolvedModel, inp: dict) -> dict:
     if est.weights_16bit_params:
         which = ("non-expert" if wfmt.name == "mxfp4" and params.routed_experts else "embedding/LM-head")
         a.append(f"{est.weights_16bit_params:,} {which} params kept in 16-bit, as quantized checkpoints do")
+    if "context_tokens" not in inp:
+        a.append(f"{DEFAULT_CONTEXT_NOTE}; context_tokens 0 gives the weights without KV")
     if context:
         a.append(f"KV: {kvfmt.name}, {context:,} tokens x {batch} sequence(s)")
         if est.state:
             a.append(f"recurrent_state: {m.shape.state_layer_count} {m.shape.linear.kind} layers keep a fixed state "
                      f"per sequence (conv window 16-bit, recurrent state {state_dtype}), independent of context")
     else:
-        a.append("KV cache not included: no context_tokens given")
+        a.append("KV cache not included: context_tokens 0")
     a.append(f"activations: peak of one layer over a {est.prefill_tokens:,}-token prefill chunk in 16-bit "
              f"(chunked prefill of {DEFAULT_PREFILL_CHUNK_TOKENS:,} unless prefill_chunk_tokens is set) + fp32 "
              "logits per sequence; assumes FlashAttention/SDPA (no T x T score matrix)")
@@ -337,7 +341,9 @@ def _memory(inp: dict) -> dict:
 
 _MEM_PROPS = {
     "weight_dtype": WEIGHT_DTYPE, "kv_dtype": KV_DTYPE,
-    "context_tokens": {"type": "integer", "minimum": 0, "description": "Tokens per sequence (0: no KV)."},
+    "context_tokens": {"type": "integer", "minimum": 0,
+                       "description": f"Tokens per sequence (default {DEFAULT_CONTEXT_TOKENS}; 0: weights only, "
+                                      "no KV)."},
     "batch_size": BATCH,
     "state_dtype": _STATE_DTYPE,
     "overhead_gib": OVERHEAD_GIB,

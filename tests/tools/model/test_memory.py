@@ -88,8 +88,9 @@ def test_memory_items_add_up_and_kv_matches_by_hand():
     assert any("overhead" in a for a in r["assumptions"])
 
 
-def test_no_context_means_no_kv_and_says_so():
-    r = memory_report(resolve_model({"model": "llama-3.1-8b"}), {})
+def test_context_zero_means_no_kv_and_says_so():
+    # No context at all now means the inference default of 8,192 (tests/tools/test_defaults.py); 0 is asked.
+    r = memory_report(resolve_model({"model": "llama-3.1-8b"}), {"context_tokens": 0})
     assert r["kv_cache_bytes"] == 0
     assert any("KV cache not included" in a for a in r["assumptions"])
 
