@@ -32,3 +32,18 @@ def test_memory_context_zero_is_weights_without_kv():
     mem = _ok("memory_estimate", {"model": "llama-3.1-8b", "context_tokens": 0})
     assert mem["kv_cache_bytes"] == 0
     assert not any("not given" in a for a in mem["assumptions"])
+
+
+def test_hourly_prices_say_whether_per_gpu_or_for_all():
+    # gpu_lookup: one device's price; hardware_fit and self_hosting_cost: all N GPUs of the deployment (both
+    # were "usd_per_hour"; QA pass). H100 SXM catalog price $2.95/GPU-hour (tools/data/gpus.json); Llama 3.1
+    # 70B in bf16 needs tp 2 on H100 (141 GB of weights > 79 GiB), so the fit row costs 2 x 2.95 = $5.90/hour.
+    gpu = _ok("gpu_lookup", {"gpu": "h100"})
+    assert gpu["price"]["usd_per_gpu_hour"] == 2.95 and "usd_per_hour" not in gpu["price"]
+    row = _ok("hardware_fit", {"model": "llama-3.1-70b", "gpus": ["h100"]})["gpus"][0]
+    assert row["gpus"] == 2 and row["usd_per_hour_all_gpus"] == 5.9 and "usd_per_hour" not in row
+    listed = _ok("gpu_lookup", {})["gpus"]
+    assert next(r for r in listed if r["id"] == "h100-sxm")["usd_per_gpu_hour"] == 2.95
+    # 8 GPUs x $2.5 = $20 an hour for the whole deployment.
+    sh = _ok("self_hosting_cost", {"gpu_count": 8, "usd_per_gpu_hour": 2.5, "tokens_per_second": 20000})
+    assert sh["usd_per_hour_all_gpus"] == 20 and "usd_per_hour" not in sh

@@ -112,7 +112,7 @@ class GPU:
             out["formats_without_tensor_support"] = missing
         if self.price:
             p = self.price
-            out["price"] = {"usd_per_hour": p.usd_per_hour, "provider": p.provider, "as_of": p.as_of,
+            out["price"] = {"usd_per_gpu_hour": p.usd_per_hour, "provider": p.provider, "as_of": p.as_of,
                             "verified": p.verified}
         else:
             out["price"] = None

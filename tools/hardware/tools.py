@@ -90,7 +90,7 @@ def _gpu_lookup(inp: dict) -> dict:
         return gpu_catalog.lookup(inp["gpu"]).spec()
     rows = [{"id": g.id, "memory_gb_sold": g.memory_gb_sold, "usable_gib": g.usable_gib,
              "bandwidth_gb_s": g.bandwidth_gb_s, "bf16_tflops": g.tflops.get("bf16") or g.tflops.get("fp16"),
-             "fp8_tflops": g.tflops.get("fp8"), "usd_per_hour": g.price.usd_per_hour if g.price else None,
+             "fp8_tflops": g.tflops.get("fp8"), "usd_per_gpu_hour": g.price.usd_per_hour if g.price else None,
              "verified": g.verified} for g in gpu_catalog.catalog()]
     return {"gpus": rows,
             "assumptions": ["dense TFLOP/s (no sparsity); bf16 column shows fp16 where a device lacks bf16; null: "
@@ -150,8 +150,9 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
                batch_tok_s=_r(batch / sb.seconds.mid), prefill_tok_s=_r(context / pre.seconds.mid),
                ttft_s=_r(ttft.mid))
     opt = Option(g.id, p.tp, None if price is None else price * p.tp, 1 / s1.seconds.mid, batch / sb.seconds.mid)
-    # A GPU without a catalog price keeps the columns, as null: the table says "no price", not nothing.
-    row["usd_per_hour"] = _r(opt.usd_per_hour)
+    # A GPU without a catalog price keeps the columns, as null: the table says "no price", not nothing. The
+    # hourly price is for all `gpus` of the row (gpu_lookup gives one device's: usd_per_gpu_hour).
+    row["usd_per_hour_all_gpus"] = _r(opt.usd_per_hour)
     row["usd_per_mtok"] = _r(opt.usd_per_mtok)
     if s1.plan.code:
         notes.setdefault(s1.plan.code, []).append(wfmt.name if s1.plan.code == "weight_only" else g.id)
@@ -188,7 +189,7 @@ def _hardware_fit(inp: dict) -> dict:
         if opt is not None:
             options.append(opt)
     rows.sort(key=lambda r: ("gpus" not in r, r.get("usd_per_mtok") or float("inf"), r.get("gpus", 0)))
-    recs = {k: {"gpu": o.gpu_id, "gpus": o.count, "usd_per_hour": _r(o.usd_per_hour),
+    recs = {k: {"gpu": o.gpu_id, "gpus": o.count, "usd_per_hour_all_gpus": _r(o.usd_per_hour),
                 "decode_tok_s": _r(o.decode_tokens_per_s), "usd_per_mtok": _r(o.usd_per_mtok)}
             for k, o in recommend(options).items()}
     recs = {k: {f: v for f, v in r.items() if v is not None} for k, r in recs.items()}
@@ -231,7 +232,8 @@ def _fit_assumptions(wfmt, inp: dict, context: int) -> list[str]:
          "shard up to kv_heads, then replicate; overhead 1 GiB per GPU + 1.79 GiB of all-reduce buffers with tp>1",
          _engine_assumption(inp),
          "TTFT: " + eng.ttft_definition(),
-         "usd_per_mtok = $/hour of the GPUs over output tokens/hour at batch_size (decode only)",
+         "usd_per_hour_all_gpus: the price of all the row's GPUs (gpu_lookup gives one GPU's usd_per_gpu_hour); "
+         "usd_per_mtok = that over output tokens per hour at batch_size (decode only)",
          "fits_one_at: best common weight format that fits one GPU at this context and batch; "
          "max_context_on_one: longest context that fits one GPU at the requested format"]
     if wfmt.name != "bf16" and wfmt.stored is None:

@@ -52,6 +52,8 @@ def format_usd(d: Decimal) -> str:
     if abs(d) >= 1:
         return f"${d.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
     q = d.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP).normalize()
+    if not q and d:  # a positive amount below the last decimal shown is not $0.00
+        return "<$0.000001" if d > 0 else "-<$0.000001"
     if q.as_tuple().exponent > -2:
         q = q.quantize(Decimal("0.01"))
     return f"${q:f}"

@@ -117,7 +117,7 @@ def _self_hosting(inp: dict) -> dict:
     even = break_even_tokens_per_month(sh.usd_per_month, blended)
     share = even / sh.capacity_tokens_per_month
     out = {
-        "usd_per_hour": usd(sh.usd_per_hour), "tokens_per_hour": quantity(sh.tokens_per_hour),
+        "usd_per_hour_all_gpus": usd(sh.usd_per_hour), "tokens_per_hour": quantity(sh.tokens_per_hour),
         "self_hosted_usd_per_mtok": usd(sh.usd_per_mtok),
         "hours_per_month": quantity(sh.hours_per_month), "usd_per_month": usd(sh.usd_per_month),
         "capacity_tokens_per_month": int(sh.capacity_tokens_per_month),

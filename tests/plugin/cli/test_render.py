@@ -69,11 +69,11 @@ def test_unsupported_formats_and_missing_prices_are_words():
     assert re.search(r"bf16\s+not supported", t4) and re.search(r"fp8\s+not supported", t4)
     # The H200 has no catalog price: its columns stay, saying so, beside a priced H100.
     fit = out("fit", "llama-3.1-8b", "--gpu", "h100,h200")
-    header = next(line for line in fit.splitlines() if "usd_per_hour" in line)
+    header = next(line for line in fit.splitlines() if "usd_per_hour_all_gpus" in line)
     assert "usd_per_mtok" in header
     assert re.search(r"h200 .*no price\s+no price", fit)
     alone = json.loads(out("fit", "llama-3.1-8b", "--gpu", "h200", "--json"))["gpus"][0]
-    assert alone["usd_per_hour"] is None and alone["usd_per_mtok"] is None
+    assert alone["usd_per_hour_all_gpus"] is None and alone["usd_per_mtok"] is None
 
 
 def test_estimates_are_floats_and_counts_ints_in_json():
@@ -93,3 +93,16 @@ def test_render_of_a_small_result():
                    "rows": [{"gpu": "a", "usd_per_hour": 1.0}, {"gpu": "b", "usd_per_hour": None}]})
     assert "1,073,741,824 B  = 1.074 GB = 1.000 GiB" in text
     assert "$2.5" in text and "not supported" in text and "no price" in text and "None" not in text
+
+
+def test_a_tiny_positive_price_is_not_shown_as_zero():
+    # $0.01/hour over 1e9 tokens/s: 0.01 / (1e9 x 3,600 / 1e6 MTok) = $2.8e-9 per MTok, below the six decimals
+    # shown: "<$0.000001", not "$0.00" (QA pass). Exact values stay in --json.
+    from decimal import Decimal
+
+    from modelmath.tools.pricing.quote import format_usd
+
+    assert format_usd(Decimal("0.01") / Decimal(3_600_000)) == "<$0.000001"
+    assert format_usd(Decimal(0)) == "$0.00" and format_usd(Decimal("0.0003")) == "$0.0003"
+    text = out("self-host", "--gpus", "1", "--usd-per-gpu-hour", "0.01", "--tokens-per-second", "1e9")
+    assert re.search(r"self_hosted_usd_per_mtok\s+<\$0\.000001", text)
