@@ -125,6 +125,10 @@ def _block(d: dict, indent: str = "", parent: str = "") -> list[str]:
 
 
 def _header(model) -> list[str]:
+    """What was computed and where its shape came from: the name and source, the copy the catalog values were
+    read from (when not the source itself), and the model's notes - e.g. that an `org/name` was answered from
+    the catalog entry, with the `org/name@main` that reads the Hub - where they are seen first, not only in
+    --json or at the end of a long list of assumptions."""
     if isinstance(model, str):
         return [model]
     if not isinstance(model, dict):
@@ -132,15 +136,22 @@ def _header(model) -> list[str]:
     name = model.get("name") or model.get("id") or ""
     src = model.get("shape_source") or model.get("source")
     when = f", as of {model['as_of']}" if model.get("as_of") else ""
-    return [f"{name}  ({src}{when})" if src else name]
+    lines = [f"{name}  ({src}{when})" if src else name]
+    if model.get("shape_read_from"):
+        lines.append(f"read from a copy of that source: {model['shape_read_from']}")
+    lines += [f"note: {n}" for n in model.get("notes") or ()]
+    return lines
 
 
 def render(result: dict) -> str:
-    lines: list[str] = _header(result.get("model"))
+    model = result.get("model")
+    lines: list[str] = _header(model)
     for w in result.get("warnings", []):
         lines.append(f"warning: {w}")
     lines += _block(result)
-    if result.get("assumptions"):
+    shown = set(model.get("notes") or ()) if isinstance(model, dict) else set()
+    assumptions = [a for a in result.get("assumptions") or () if a not in shown]  # notes are lifted into them
+    if assumptions:
         lines.append("assumptions:")
-        lines += [f"  - {a}" for a in result["assumptions"]]
+        lines += [f"  - {a}" for a in assumptions]
     return "\n".join(lines)

@@ -235,8 +235,9 @@ def kv_report(m: ResolvedModel, context: int, batch: int, kv_dtype: str, budget:
                             " bytes) exceeds the budget")
         elif window and (max_ctx is None or max_ctx > window):
             out["budget"]["model_context_window_tokens"] = window
-            warnings.append(f"the budget would hold more context than the model's window ({window:,} tokens); "
-                            "the usable maximum is the window")
+            basis = m.shape.context_window_basis or f"max_position_embeddings {window:,}"
+            warnings.append(f"the budget would hold more context than the model's window ({window:,} tokens: "
+                            f"{basis}); the usable maximum is the window")
         if max_ctx is None:
             a.append("no layer keeps every token (windows fill, or only fixed state): context is unbounded")
     out["assumptions"] = a

@@ -59,8 +59,8 @@ def test_overhead_help_states_each_tools_own_default():
     from modelmath.tools.training.memory import CUDA_CONTEXT_BYTES, NCCL_BYTES
     from modelmath.tools.units import GiB
 
-    assert DEFAULT_OVERHEAD_BYTES == 1 * GiB and "default 1)" in _help("memory", "--overhead-gib")
-    assert TP_COMM_OVERHEAD_BYTES == int(1.79 * GiB)
+    assert 1 * GiB == DEFAULT_OVERHEAD_BYTES and "default 1)" in _help("memory", "--overhead-gib")
+    assert int(1.79 * GiB) == TP_COMM_OVERHEAD_BYTES
     for command in ("fit", "speed"):
         assert "default 1 + 1.79 GiB" in _help(command, "--overhead-gib")
     train = _help("train-memory", "--overhead-gib")

@@ -106,3 +106,33 @@ def test_a_tiny_positive_price_is_not_shown_as_zero():
     assert format_usd(Decimal(0)) == "$0.00" and format_usd(Decimal("0.0003")) == "$0.0003"
     text = out("self-host", "--gpus", "1", "--usd-per-gpu-hour", "0.01", "--tokens-per-second", "1e9")
     assert re.search(r"self_hosted_usd_per_mtok\s+<\$0\.000001", text)
+
+
+def test_model_notes_show_under_the_header_not_only_in_json(tmp_path):
+    # README ("Order"): an unpinned org/name that is a catalog entry's own repository is answered from the
+    # catalog, "and the result says so and offers org/name@main". The note was in --json only (QA pass).
+    text = out("params", "Qwen/Qwen3-8B")
+    head = text.split("total_params")[0]
+    assert "note: catalog entry qwen3-8b used for Qwen/Qwen3-8B" in head and "'Qwen/Qwen3-8B@main'" in head
+    assert text.count("Qwen/Qwen3-8B@main") == 1  # shown once: not repeated among the assumptions
+    # A catalog value read from a copy of its source says which copy (the model block's shape_read_from).
+    as_json = json.loads(out("params", "qwen3-8b", "--json"))["model"]
+    assert f"read from a copy of that source: {as_json['shape_read_from']}" in out("params", "qwen3-8b")
+    # A user's config: the fields taken from transformers' defaults are said up front.
+    cfg = tmp_path / "config.json"
+    cfg.write_text('{"model_type": "llama"}')
+    assert "note: not in the config, so taken from transformers' llama defaults" in \
+        out("kv", "--config", str(cfg), "--context", "1k").split("kv_dtype")[0]
+
+
+def test_a_window_warning_says_how_the_window_was_derived(tmp_path):
+    # A Qwen-style YaRN block (model card: factor 4 over original 32,768 -> 4 x 32,768 = 131,072 tokens) on a
+    # config whose max_position_embeddings stays 32,768: the budget's ceiling is 131,072 and says why.
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps({"model_type": "qwen2", "vocab_size": 1000, "hidden_size": 64, "num_hidden_layers": 2,
+                               "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128,
+                               "max_position_embeddings": 32768, "rope_scaling": {
+                                   "rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}}))
+    text = out("kv", "--config", str(cfg), "--context", "1k", "--memory-budget-gib", "40")
+    assert ("the model's window (131,072 tokens: YaRN: original_max_position_embeddings 32,768 x factor 4)"
+            in text)
