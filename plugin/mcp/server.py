@@ -113,7 +113,8 @@ async def serve_stdio(server: Server) -> None:
             await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
-async def serve_http(server: Server, host: str, port: int) -> None:
+async def serve_http(server: Server, host: str, port: int, sockets: list | None = None) -> None:
+    """`sockets`: already bound (plugin/listen.py), so a busy port failed before anything said "serving"."""
     import uvicorn
 
     # For 127.0.0.1 / localhost the SDK turns on DNS-rebinding protection (Host and Origin checks).
@@ -122,7 +123,7 @@ async def serve_http(server: Server, host: str, port: int) -> None:
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
     log.info("serving %d tools over streamable HTTP at http://%s:%d%s", len(registry.tools()),
              f"[{host}]" if ":" in host else host, port, HTTP_PATH)
-    await uvicorn.Server(config).serve()
+    await uvicorn.Server(config).serve(sockets=sockets)
 
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -138,6 +139,11 @@ def mcp_cmd(transport: str, host: str | None, port: int | None) -> None:
     """Run an MCP server exposing every calculator tool (stdout is the protocol; logs go to stderr)."""
     if transport == "stdio" and (host is not None or port is not None):
         raise click.UsageError("--host and --port apply only to --transport streamable-http")
+    sockets = None
+    if transport != "stdio":
+        from ..listen import listen
+
+        sockets = listen(host or "127.0.0.1", port or DEFAULT_PORT)  # a busy port: one line, exit 2, now
     import anyio
 
     # A long-running server: give it a log (stderr, never stdout, which is the protocol channel). Other
@@ -152,4 +158,4 @@ def mcp_cmd(transport: str, host: str | None, port: int | None) -> None:
     host = host or "127.0.0.1"
     if host not in _LOOPBACK:
         log.warning("binding %s: the server has no authentication; expose it only on a trusted network", host)
-    anyio.run(serve_http, server, host, port or DEFAULT_PORT)
+    anyio.run(serve_http, server, host, port or DEFAULT_PORT, sockets)

@@ -69,6 +69,9 @@ def web_cmd(host: str, port: int, token: str | None, open_browser: bool, model: 
             price_file: str | None) -> None:
     """Quote, chat and calculator pages in the browser, for support teams (no API key needed but for chat)."""
     loopback = check_binding(host, token)
+    from ..listen import listen
+
+    sockets = listen(host, port)  # a busy port or an unknown host: one line, exit 2, before anything else
     from modelmath.plugin.cli.prices import use_price_file
 
     if price_file:  # the assistant's Reproduce commands name the file through the environment
@@ -106,4 +109,4 @@ def web_cmd(host: str, port: int, token: str | None, open_browser: bool, model: 
     # log_config=None: uvicorn's default config would print access logs to stdout.
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off",
                             timeout_graceful_shutdown=2)
-    Server(config).run()
+    Server(config).run(sockets=sockets)

@@ -429,6 +429,20 @@ def test_mcp_options_are_checked():
     assert r.returncode == 2 and "--port" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_a_busy_port_is_one_line_and_exit_2_before_claiming_to_serve():
+    # QA pass: on a busy port the server logged "serving … at http://…", then uvicorn's error, and exited 3.
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = subprocess.run([*SERVER_CMD, "--transport", "streamable-http", "--port", str(port)], capture_output=True,
+                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [f"modelmath: error: cannot listen on 127.0.0.1:{port}: the port is "
+                                              "already in use (another server is listening there); stop it or give "
+                                              "another --port"]
+
+
 def test_offline_cli_does_not_import_mcp():
     code = ("import sys, modelmath.plugin.cli.main; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mcp', 'mcp_types', 'anthropic', 'uvicorn')))")

@@ -39,6 +39,37 @@ def test_a_bad_price_file_stops_before_serving(tmp_path):
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "price file" in p.stderr
 
 
+def test_a_busy_port_or_unknown_host_is_one_line_and_exit_2():
+    # QA pass: uvicorn's bind error and exit status 3 after the server had started up.
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        p = run("--port", str(port))
+    assert p.returncode == 2 and "serving" not in p.stderr
+    assert p.stderr.strip().splitlines() == [f"modelmath: error: cannot listen on 127.0.0.1:{port}: the port is "
+                                             "already in use (another server is listening there); stop it or give "
+                                             "another --port"]
+    p = run("--host", "no-such-host.invalid", "--token", "x" * 16)  # .invalid never resolves (RFC 2606)
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "not a known host" in p.stderr
+
+
+def test_listen_binds_every_address_of_a_name_on_one_port():
+    # localhost is 127.0.0.1 and, where configured, ::1 (as asyncio's create_server binds it); port 0 picks one
+    # free port and uses it for each address.
+    from modelmath.plugin.listen import listen
+
+    socks = listen("localhost", 0)
+    try:
+        assert {s.getsockname()[0] for s in socks} >= {"127.0.0.1"}
+        assert len({s.getsockname()[1] for s in socks}) == 1
+    finally:
+        for s in socks:
+            s.close()
+
+
 @pytest.mark.parametrize("host,loop", [("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.0.0.2", True),
                                        ("0.0.0.0", False), ("192.168.1.5", False), ("example.com", False),
                                        ("::", False)])
