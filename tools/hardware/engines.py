@@ -146,6 +146,29 @@ def matmul_ceiling(gpu: GPU, fmt: str) -> tuple[float, bool]:
     return arch["default"]["bf16"], False
 
 
+# Where an engine runs at all, from its own documentation. Elsewhere its figures are a what-if with its
+# constants, and the result says so (only these are certain; an engine not listed runs on many platforms).
+RUNS_ON = {
+    "trt-llm": ({"nvidia"}, "NVIDIA GPUs only (TensorRT-LLM docs, 'Supported Hardware')"),
+    "mlx": ({"apple", "nvidia"}, "Apple silicon, and NVIDIA GPUs through its CUDA backend on Linux (MLX docs, "
+                                 "'Build and Install')"),
+    "gpt-fast": ({"nvidia", "amd"}, "NVIDIA and AMD GPUs (pytorch-labs/gpt-fast README)"),
+    # vLLM runs on NVIDIA, AMD, TPU, Gaudi and Neuron devices; on a Mac only on the CPU (docs, 'CPU': "on macOS
+    # ... cpu ... is currently the only supported device"; Metal through the community vllm-metal plugin).
+    "vllm": ({"nvidia", "amd", "google", "intel", "aws"}, "NVIDIA, AMD, TPU, Gaudi and Neuron devices, and on a Mac "
+                                                          "the CPU only (vLLM docs, 'CPU'; Metal only through the "
+                                                          "community vllm-metal plugin, which runs MLX)"),
+}
+
+
+def platform_note(engine: Engine, gpu: GPU) -> str:
+    """'' where the engine runs on the device's platform; else why these figures are a what-if."""
+    vendors, where = RUNS_ON.get(engine.id, (None, ""))
+    if vendors is None or gpu.vendor in vendors:
+        return ""
+    return f"{engine.name} runs on {where}, not on {gpu.name}: these figures are a what-if with its constants"
+
+
 def platform(gpu: GPU) -> str:
     """Vendor and memory class, e.g. nvidia-hbm, amd-hbm, nvidia-gddr, apple-lpddr: what an engine's
     efficiencies are calibrated per."""

@@ -131,6 +131,9 @@ def speed_result(inp: dict) -> dict:
     warnings = _context_warnings(shape, max(context, prompt)) + w_warnings
     if d.plan.note:
         warnings.append(d.plan.note)
+    elsewhere = eng.platform_note(e, g)
+    if elsewhere:
+        warnings.append(elsewhere)
     if not out["engine"]["calibrated"]:
         warnings.append(f"uncalibrated: {out['engine']['uncalibrated']}; treat those ranges as rough")
     if not fit.fits:

@@ -68,13 +68,21 @@ _NOTE_TEXT = {
     "pcie": "tensor parallel over PCIe on {} (no NVLink-class link): all-reduce assumed 3x slower",
     "multinode": "more than 8 devices on {}: that spans nodes; engines use pipeline parallelism there",
     "no_fp4": "no FP4 tensor cores on {}: NVFP4 weights are dequantised in the kernel (weight-only), 16-bit math",
+    "elsewhere": "{} runs on {}, not on {}: those rows are what-ifs with its constants",
     "uncalibrated": "speed uncalibrated on {} for this engine (no published measurement on that memory class or "
                     "architecture): ranges widened",
 }
 
 
 def _group_notes(notes: dict[str, list[str]]) -> list[str]:
-    return [_NOTE_TEXT[k].format(", ".join(dict.fromkeys(v))) for k, v in notes.items() if v]
+    out = []
+    for k, v in notes.items():
+        if k == "elsewhere" and v:
+            engine, where = v[0][1], v[0][2]
+            out.append(_NOTE_TEXT[k].format(engine, where, ", ".join(dict.fromkeys(g for g, _, _ in v))))
+        elif v:
+            out.append(_NOTE_TEXT[k].format(", ".join(dict.fromkeys(v))))
+    return out
 
 
 def _price(g: GPU, inp: dict) -> float | None:
@@ -141,7 +149,8 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
         row["note"] = (f"does not fit on {p.tp}" if p is not None else f"needs more than {g.max_count}") + \
             f" x {g.id} at {wfmt.name}"
         return row, None
-    s1, sb, pre, ttft = _speeds(shape, params, g, wfmt, kvfmt, context, batch, p.tp, eng.lookup(inp.get("engine")))
+    engine = eng.lookup(inp.get("engine"))
+    s1, sb, pre, ttft = _speeds(shape, params, g, wfmt, kvfmt, context, batch, p.tp, engine)
     price = _price(g, inp)
     row.update(gpus=p.tp, per_gpu_gib=_r(p.total / GiB), headroom_gib=_r(p.headroom / GiB),
                max_seqs=max_batch(shape, params, g, wfmt, kvfmt, context=context, tp=p.tp, overhead=ovh),
@@ -158,6 +167,8 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
         notes.setdefault(s1.plan.code, []).append(wfmt.name if s1.plan.code == "weight_only" else g.id)
     if not s1.factors.calibrated:
         notes.setdefault("uncalibrated", []).append(g.id)
+    if eng.platform_note(engine, g):
+        notes.setdefault("elsewhere", []).append((g.id, engine.name, eng.RUNS_ON[engine.id][1]))
     label = f"{g.id} x{p.tp}"
     if p.kv_replicated:
         notes.setdefault("kv_replicated", []).append(label)
