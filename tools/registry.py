@@ -147,9 +147,12 @@ def _describe_validation_error(err) -> ModelMathError:
     validator = err.validator
     allowed = None
     if validator == "required":
-        missing = err.message.split("'")[1] if "'" in err.message else err.message
-        field_name = f"{path}.{missing}" if path else missing
-        return InvalidInput(f"missing required field {field_name}", field=field_name)
+        # Every missing one at once (a user of the architecture flags learned them one run at a time).
+        given = err.instance if isinstance(err.instance, dict) else {}
+        names = [f"{path}.{m}" if path else m for m in err.validator_value if m not in given] or [
+            err.message.split("'")[1] if "'" in err.message else err.message]
+        plural = "s" if len(names) > 1 else ""
+        return InvalidInput(f"missing required field{plural} {', '.join(names)}", field=names[0])
     if validator == "additionalProperties":
         props = sorted(err.schema.get("properties", {}))
         extra = sorted(set(err.instance) - set(props)) if isinstance(err.instance, dict) else []

@@ -69,3 +69,15 @@ def test_overhead_help_states_each_tools_own_default():
     assert round(CUDA_CONTEXT_BYTES[0] / GiB, 2) == 0.27 and round(CUDA_CONTEXT_BYTES[2] / GiB, 2) == 1.31
     assert NCCL_BYTES[0] == GiB and NCCL_BYTES[2] == int(2.5 * GiB)
     assert "0.27-1.31 GiB" in train and "1-2.5 GiB" in train
+
+
+def test_missing_architecture_flags_are_named_together():
+    # The schema requires vocab_size, hidden_size, layers and heads: with only --hidden-size, all three others
+    # are named in one line (the QA pass got them one run at a time).
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "modelmath.plugin.cli.main", "params", "--hidden-size", "4096"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    assert p.stderr == "modelmath: error: missing required fields --vocab-size, --layers, --heads\n"
