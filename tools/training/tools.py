@@ -100,12 +100,23 @@ def _gib_band(rule: bands.BandRule, mid: int) -> dict:
     return {k: round(v / GiB, 3) for k, v in zip(("low", "mid", "high"), rule.apply(mid), strict=True)}
 
 
+def _window_warnings(shape, seq: int) -> list[str]:
+    """A sequence longer than the model's context window is context-extension training: said, not refused."""
+    limit = shape.context_limit
+    if not limit or seq <= limit:
+        return []
+    basis = shape.context_window_basis or f"max_position_embeddings {limit:,}"
+    return [f"context_tokens {seq:,} exceeds the model's context window of {limit:,} tokens ({basis}): training at "
+            "this length is context extension (the rope scaling changes with it); computed for the length given"]
+
+
 def _training_memory(inp: dict) -> dict:
     m = resolve_model(inp)
     shape, params = m.shape, parameter_count(m.shape)
     fw = framework(inp.get("framework"))
     setup, defaulted = _setup(inp, fw)
     mem, warnings = training_memory(shape, params, setup, fw, overhead=overhead_bytes(inp))
+    warnings = _window_warnings(shape, setup.seq) + warnings
     rule, setup_label = _memory_band(fw.name)
     s = mem.states
     items = {"weights": sizes(s.weights), "gradients": sizes(mem.gradients), "optimizer_states": sizes(s.optimizer),
@@ -393,6 +404,8 @@ def _training_compute(inp: dict) -> dict:
     if price and "usd_per_gpu_hour" not in inp:
         a.append(f"price {price} $/GPU-hour: {g.price.provider}, {g.price.as_of} (volatile)")
     out["assumptions"] = a
+    if _window_warnings(shape, seq):
+        out["warnings"] = _window_warnings(shape, seq)
     return out
 
 
