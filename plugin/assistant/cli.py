@@ -53,6 +53,21 @@ def _warn(message: str) -> None:
     click.echo(f"modelmath: {message}", err=True)
 
 
+def _check_model_id(model: str) -> None:
+    """A name that is no Claude model id is refused before any request (--model gpt-4 went through three
+    connection retries first). Claude API ids start with 'claude-'; a catalog name such as sonnet-5.5 is
+    pointed at its id. Behind ANTHROPIC_BASE_URL (a gateway may name models its own way) nothing is checked."""
+    import os
+
+    if model.startswith("claude-") or os.environ.get("ANTHROPIC_BASE_URL"):
+        return
+    from modelmath.tools.pricing.prices import active_catalog
+
+    entry = active_catalog().find(model)
+    hint = f"--model {entry.id} is {entry.name}" if entry else "`modelmath prices` lists them"
+    raise AssistantFailure(f"{model!r} is not a Claude model id (Claude API ids start with 'claude-'); {hint}", 2)
+
+
 class Session:
     """One command's assistant, progress display and log: shared by ask and chat."""
 
@@ -67,6 +82,7 @@ class Session:
         try:
             client = make_client()
             model = resolve_model_id(opts["model"] or (resumed or {}).get("model"))
+            _check_model_id(model)
             audience = opts["audience"] or (resumed or {}).get("audience") or "developer"
             self.assistant = Assistant(
                 client, model=model, audience=audience, max_turns=opts["max_turns"],

@@ -153,6 +153,17 @@ def test_no_key_exits_2_with_instructions(monkeypatch, capsys):
     assert "set ANTHROPIC_API_KEY" in line and "modelmath params" in line
 
 
+def test_a_model_that_is_not_claude_is_refused_before_any_request(monkeypatch, capsys):
+    # QA pass: --model gpt-4 went to the network (three connection retries) before failing. Claude API ids start
+    # with "claude-"; a catalog name is pointed at its id. No server here: a request would fail differently.
+    env = {"ANTHROPIC_API_KEY": "sk-ant-test", "MODELMATH_NO_LOG": "1"}
+    code, out, err = run(monkeypatch, capsys, ["ask", "--model", "gpt-4", "hi"], env)
+    assert code == 2 and out == ""
+    assert "'gpt-4' is not a Claude model id" in one_line_error(err)
+    code, _out, err = run(monkeypatch, capsys, ["ask", "--model", "sonnet-5.5", "hi"], env)
+    assert code == 2 and "--model claude-sonnet-5-5 is Claude Sonnet 5.5" in one_line_error(err)
+
+
 def test_chat_without_key_exits_2(monkeypatch, capsys):
     code, _out, err = run(monkeypatch, capsys, ["chat"])
     assert code == 2 and "ANTHROPIC_API_KEY" in one_line_error(err)
