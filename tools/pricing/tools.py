@@ -10,6 +10,7 @@ import math
 from decimal import Decimal
 from types import MappingProxyType
 
+from .. import jsonsafe
 from ..errors import InvalidInput
 from ..registry import CliSpec, Tool
 from . import tokens as tok
@@ -170,7 +171,9 @@ SELF_HOSTING_COST = Tool(
 # -- count_tokens --------------------------------------------------------------------------------------
 
 COUNT_PROPS = {
-    "text": {"type": "string", "maxLength": 20_000_000, "description": "Text to count."},
+    # Tool input (Claude, MCP, web) is capped by the shared JSON limits; the CLI's `tokens --file` counts
+    # larger files directly (plugin/cli/prices.py), so the schema states the tool's own limit.
+    "text": {"type": "string", "maxLength": jsonsafe.MAX_STRING_CHARS, "description": "Text to count."},
     "words": {"type": "number", "minimum": 0, "description": "Words to convert."},
     "pages": {"type": "number", "minimum": 0, "description": "Pages to convert."},
     "tokens": {**_TOKENS, "description": "Tokens to convert."},
