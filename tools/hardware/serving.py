@@ -119,6 +119,6 @@ def serve(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, k
     factors = mix.factors if not mix.factors.calibrated else dec.factors
     step = replace(dec, seconds=mean, comm_seconds=_mean(dec.comm_seconds, mix.comm_seconds, f),
                    overhead_seconds=_mean(dec.overhead_seconds, mix.overhead_seconds, f), bound=bound,
-                   factors=factors)
+                   factors=factors, roofline=dec.roofline.mean(mix.roofline, f))
     return Serving(b, limited_by, banded(step, "serving"))
 

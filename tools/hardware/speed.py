@@ -29,8 +29,9 @@ from . import engines as eng
 from .engines import Band, Engine, Factors
 from .fit import kv_bytes_per_sequence_per_gpu, weight_bytes_per_gpu
 from .gpus import GPU
+from .roofline import Roofline, clamp, path_peaks
 
-__all__ = ["Band", "ComputePlan", "StepEstimate", "compute_plan", "decode_step", "prefill",
+__all__ = ["Band", "ComputePlan", "Roofline", "StepEstimate", "compute_plan", "decode_step", "prefill",
            "decode_tokens_per_second", "time_to_first_token", "experts_touched", "weights_touched_bytes"]
 
 # Per all-reduce latency per log2(tp) step on NVLink-class links. Fitted to gpt-fast TP2/4/8 (Llama-3.1-8B,
@@ -50,12 +51,21 @@ class ComputePlan:
     weight_only: bool  # weights dequantised to 16-bit inside the kernel
     note: str
     code: str = ""  # "no_bf16", "no_fp8", "no_fp4", "weight_only" or "" (for grouping notes across devices)
+    # The physical ceiling (Roofline): dense TFLOP/s of the fastest format the path's kernels can use, and its name.
+    peak_tflops: float = 0.0
+    peak_format: str = ""
+    attention_peak_tflops: float = 0.0
 
 
 def compute_plan(gpu: GPU, wfmt: WeightFormat, engine: Engine | None = None) -> ComputePlan:
     """Which tensor-core rate the matmuls get. FP8 weights run W8A8 and NVFP4 W4A4 where the device has that
     format; every other quantised format (and FP8/NVFP4 on devices without it) runs weight-only, 16-bit math.
     An engine whose F16 GEMMs accumulate in FP16 gets a GeForce card's FP16-accumulate rate for fp16 weights."""
+    plan = _plan(gpu, wfmt, engine)
+    return replace(plan, **path_peaks(gpu, wfmt.name, engine, plan.tflops, plan.fmt))
+
+
+def _plan(gpu: GPU, wfmt: WeightFormat, engine: Engine | None) -> ComputePlan:
     if (wfmt.name == "fp16" and gpu.fp16_accumulate_tflops and engine is not None
             and engine.raw.get("gemm_fp16_accumulate")):
         return ComputePlan("fp16", gpu.fp16_accumulate_tflops, False,
@@ -167,6 +177,8 @@ class StepEstimate:
     factors: Factors
     steps: int = 1  # forward passes (prefill chunks)
     band: BandRule | None = None  # where `seconds`' low and high came from (None: the efficiency ranges)
+    roofline: Roofline | None = None  # the physical floor of `seconds`
+    capped: str = ""  # what banded() clamped at the roofline, said in the result's band block
 
 
 def band_group(f: Factors) -> str:
@@ -181,15 +193,23 @@ def band_setup(f: Factors) -> str:
 
 
 def band_info(step: StepEstimate) -> dict:
-    """The `band` block of a result section: coverage meant, coverage group, where the quantiles came from."""
-    return step.band.describe(band_setup(step.factors)) if step.band else {}
+    """The `band` block of a result section: coverage meant, coverage group, where the quantiles came from, and
+    `capped` when an end was clamped at the roofline."""
+    if not step.band:
+        return {}
+    out = step.band.describe(band_setup(step.factors))
+    if step.capped:
+        out["capped"] = step.capped
+    return out
 
 
 def banded(step: StepEstimate, kind: str) -> StepEstimate:
     """The step with its band from the calibration errors of this prediction kind and coverage group
-    (tools/data/bands.json): mid unchanged, low/high = mid x the group's quantiles of measured/predicted time."""
+    (tools/data/bands.json): low/high = mid x the group's quantiles of measured/predicted time, then clamped at
+    the roofline (no end may be faster than the device can physically run the step), saying so."""
     r = bands.rule(kind, band_group(step.factors))
-    return replace(step, seconds=Band(*r.apply(step.seconds.mid)), band=r)
+    band, capped = clamp(Band(*r.apply(step.seconds.mid)), step.roofline, r.q_low)
+    return replace(step, seconds=band, band=r, capped=capped)
 
 
 def _allreduce_seconds(gpu: GPU, tp: int, message_bytes: int, count: int) -> Band:
@@ -234,6 +254,8 @@ def _time(gpu: GPU, plan: ComputePlan, f: Factors, w: _Work, comm: Band) -> Step
     fast, mid, slow = seconds("high"), seconds("mid"), seconds("low")
     # The efficiency ranges give a first band; what a result reports is banded() below, from calibration errors.
     total = Band(fast[0], mid[0], slow[0])
+    roof = Roofline.of(gpu, w.weight_b + w.kv_b, w.mm_flops, w.attn_flops, plan.peak_tflops, plan.peak_format,
+                       plan.attention_peak_tflops)
     bound = max((("memory", mid[1]), ("compute", mid[2]), ("overhead", mid[3])), key=lambda t: t[1])[0]
     why = f.why_uncalibrated or (f.why_compute_uncalibrated if bound == "compute" else "")
     if why:
@@ -241,7 +263,7 @@ def _time(gpu: GPU, plan: ComputePlan, f: Factors, w: _Work, comm: Band) -> Step
     return StepEstimate(seconds=total, weight_bytes_per_gpu=w.weight_b,
                         kv_bytes_per_gpu=w.kv_b, matmul_flops_per_gpu=w.mm_flops, attention_flops_per_gpu=w.attn_flops,
                         comm_seconds=comm, overhead_seconds=Band(fast[3], mid[3], slow[3]), bound=bound, plan=plan,
-                        factors=f, steps=w.steps)
+                        factors=f, steps=w.steps, roofline=roof)
 
 
 def _check_tp(shape: ModelShape, tp: int) -> None:

@@ -10,7 +10,7 @@ from ..model.params import parameter_count
 from ..model.resolve import checkpoint_block, describe, resolve_model, weights_for_model
 from ..model.window import context_warnings
 from ..schemas import DEFAULT_CONTEXT_NOTE, DEFAULT_CONTEXT_TOKENS, overhead_bytes
-from ..units import GB
+from ..units import GB, GiB
 from . import engines as eng
 from . import gpus as gpu_catalog
 from .engines import Band
@@ -39,8 +39,10 @@ def engine_summary(e: eng.Engine, steps: list) -> dict:
     return out
 
 
-def kv_band(e: eng.Engine, cap) -> dict:
-    """Band of the KV pool and capacity from the KV-capacity calibration errors of the engine's coverage group."""
+def kv_band(e: eng.Engine, cap, usable: int) -> dict:
+    """Band of the KV pool and capacity from the KV-capacity calibration errors of the engine's coverage group,
+    its high end capped where the device runs out: a pool cannot hold more than the usable memory left after
+    the weights (`usable` bytes per GPU)."""
     covered = bands.covered("kv_capacity")
     group = "generic" if e.id == "generic" else "calibrated" if e.id in covered else "uncalibrated"
     setup = {"generic": "uncalibrated engine: generic memory model (vLLM-like)",
@@ -48,8 +50,15 @@ def kv_band(e: eng.Engine, cap) -> dict:
              "uncalibrated": f"uncalibrated: no KV-capacity calibration case for {e.id}"}[group]
     r = bands.rule("kv_capacity", group)
     out = r.describe(setup)
+    room = max(0, usable - cap.weights_per_gpu)
+    ceilings = {"kv_capacity_tokens": room // cap.bytes_per_token_per_gpu, "kv_pool_per_gpu_bytes": room}
     for key, value in (("kv_capacity_tokens", cap.tokens), ("kv_pool_per_gpu_bytes", cap.pool_per_gpu)):
         lo, mid, hi = r.apply(value)
+        if hi > ceilings[key]:
+            out["capped"] = (f"high capped at the device: a KV pool of at most {room / GiB:,.2f} GiB per GPU (usable "
+                             f"memory less the weights); the calibration quantile alone would imply "
+                             f"{r.apply(cap.pool_per_gpu)[2] / max(room, 1):.0%} of that")
+            hi = max(ceilings[key], mid)
         out[key] = {"low": int(lo), "mid": int(mid), "high": int(hi)}
     return out
 
@@ -116,7 +125,7 @@ def speed_result(inp: dict) -> dict:
                     "flops_per_gpu": float(f"{pre.matmul_flops_per_gpu + pre.attention_flops_per_gpu:.4g}")},
         "engine_memory": {**cap.as_dict(), "gpu_memory_fraction": inp.get("gpu_memory_fraction",
                                                                           e.memory.gpu_fraction),
-                          "band": kv_band(e, cap)},
+                          "band": kv_band(e, cap, g.usable_bytes)},
         "efficiencies": efficiencies(d.factors),
         "memory_per_gpu_bytes": fit.total, "usable_per_gpu_bytes": fit.usable, "fits": fit.fits,
         "assumptions": ([] if "context_tokens" in inp else [DEFAULT_CONTEXT_NOTE]) + _assumptions(e) + w_assumptions,

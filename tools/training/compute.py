@@ -187,6 +187,32 @@ def tokens_per_second(fpt: FlopsPerToken, peak_tflops: float, hfu: float, fp8_sp
     return 1 / (fpt.hardware_dense / (rate * fp8_speedup) + fpt.hardware_attention / rate)
 
 
+def tokens_per_second_ceiling(fpt: FlopsPerToken, peak_tflops: float, matmul_peak_tflops: float,
+                              busy: float = 1.0) -> float:
+    """Per GPU, the most tokens/s physics allows: the FLOPs the hardware executes (recompute included, attention
+    as a causal kernel does it) at 100% of the dense peak, the Linear layers at `matmul_peak_tflops` (the FP8 peak
+    for FP8 recipes) and attention at the 16-bit peak; and no more model FLOPs than that either (MFU <= 1 for
+    BF16: the PaLM convention counts the whole score matrix, so it can exceed the causal hardware count). `busy`:
+    the share of the step the GPU computes (1 - pipeline bubble)."""
+    rate16, rate_mm = peak_tflops * 1e12, matmul_peak_tflops * 1e12
+    hardware = fpt.hardware_dense / rate_mm + fpt.hardware_attention / rate16
+    model = fpt.dense / rate_mm + fpt.attention / rate16
+    return busy / max(hardware, model)
+
+
+def cap_throughput(tps: tuple[float, float, float], ceiling: float, fmt: str,
+                    matmul_peak: float) -> tuple[tuple[float, ...], str]:
+    """The tokens/s band with every value above the physical ceiling lowered to it, and what that did."""
+    if tps[2] <= ceiling:
+        return tps, ""
+    ends = "high" + (" and mid" if tps[1] > ceiling else "")
+    note = (f"tokens/s and MFU {ends} capped at the roofline: the FLOPs the hardware executes per token at 100% of "
+            f"the dense peak ({matmul_peak:g} TFLOP/s {fmt} for the Linear layers, 16-bit for attention)"
+            + (", and MFU at most 1" if fmt == "bf16" else "") + f"; the calibration quantile alone would imply "
+            f"{tps[2] / ceiling:.0%} of that")
+    return tuple(min(t, ceiling) for t in tps), note
+
+
 def pipeline_bubble(stages: int, microbatches: int, virtual_stages: int = 1) -> float:
     """Fraction of a training step a pipeline-parallel rank idles in the fill and drain bubble. 1F1B (and GPipe):
     (p - 1) / (m + p - 1) for p stages and m microbatches; the interleaved schedule with v model chunks per rank

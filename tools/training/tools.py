@@ -16,11 +16,13 @@ from .compute import (
     CHINCHILLA_TABLE3,
     COMPUTE_FRAMEWORKS,
     MOE_HFU_FACTOR,
+    cap_throughput,
     chinchilla_tokens,
     efficiency,
     flops_per_token,
     pipeline_bubble,
     tokens_per_second,
+    tokens_per_second_ceiling,
     training_flops,
 )
 from .compute import METHODS as COMPUTE_METHODS
@@ -306,7 +308,7 @@ def _training_compute(inp: dict) -> dict:
     # torchtitan's default when the microbatch count is not set: one per pipeline stage (pp x stages per rank).
     micro = inp.get("microbatches", pp * v)
     bubble = pipeline_bubble(pp, micro, v)
-    rules = None
+    rules, capped, capped_hours, ceiling_tps = None, "", "", 0.0
     if "achieved_tflops_per_gpu" in inp or "mfu" in inp:
         given = inp["achieved_tflops_per_gpu"] / peak if "achieved_tflops_per_gpu" in inp else inp["mfu"]
         tps = (given * peak * 1e12 / fpt.model,) * 3
@@ -319,6 +321,8 @@ def _training_compute(inp: dict) -> dict:
         mid = tokens_per_second(fpt, peak, hfu, speed[1]) * (1 - bubble)
         rules = _compute_bands(inp.get("framework"), calibrated, g)
         tps = rules["throughput"][0].apply(mid)
+        ceiling_tps = tokens_per_second_ceiling(fpt, peak, g.tflops["fp8"] if fmt == "fp8" else peak, 1 - bubble)
+        tps, capped = cap_throughput(tps, ceiling_tps, fmt, g.tflops["fp8"] if fmt == "fp8" else peak)
         fw = inp.get("framework")
         basis = (f"hardware FLOPs utilisation {eff.hfu[1]:.0%} ({eff.hfu[0]:.0%}-{eff.hfu[2]:.0%}) of the dense "
                  f"16-bit peak for {fw or 'an unnamed framework'} on a {g.kind}"
@@ -333,6 +337,12 @@ def _training_compute(inp: dict) -> dict:
     hours = [tokens / t / 3600 for t in tps]  # hours[0] from the lowest throughput
     if rules:  # whole-run GPU-hours: their own (wider) band, from the GPU-hour calibration cases
         hours = list(reversed(rules["gpu_hours"][0].apply(hours[1])))
+        fewest = tokens / ceiling_tps / 3600  # every token at the roofline's tokens/s
+        if hours[2] < fewest:
+            capped_hours = (f"low raised to the roofline: {fewest:.3g} GPU-hours at {ceiling_tps:.4g} tokens/s per GPU "
+                            "(the hardware FLOPs per token at 100% of the dense peak); the calibration quantile alone "
+                            f"would imply {fewest / hours[2]:.0%} of that speed")
+            hours[2] = fewest
     out = {"model": describe(m), "params_used": n, "params_used_billions": round(n / 1e9, 3),
            "training_tokens": int(tokens) if "training_tokens" in inp else _r(tokens),
            "tokens_per_param": round(tokens / n, 2), "chinchilla_optimal_tokens": _r(chin),
@@ -354,6 +364,10 @@ def _training_compute(inp: dict) -> dict:
            "gpu_hours_cover": _COVERS}
     if rules:
         out["band"] = {k: r.describe(setup) for k, (r, setup) in rules.items()}
+        if capped:
+            out["band"]["throughput"]["capped"] = capped
+        if capped_hours:
+            out["band"]["gpu_hours"]["capped"] = capped_hours
     if fmt == "fp8":
         out["mfu_vs_fp8_peak"] = round(mfu * peak / g.tflops["fp8"], 4)
     if pp > 1:

@@ -157,3 +157,34 @@ def test_pipeline_bubble_by_hand():
     assert piped["tokens_per_second_per_gpu"]["mid"] == pytest.approx(flat * 8 / 11, rel=1e-3)
     # A measured MFU already includes the run's bubble: nothing is taken off.
     assert (_run(**base, mfu=0.4, pipeline_parallel=4)["gpu_hours"] == _run(**base, mfu=0.4)["gpu_hours"])
+
+
+def test_mfu_band_is_capped_at_one_maxtext_on_tpu_v5e():
+    # Validation batch 4: MaxText on TPU v5e had an MFU band reaching 1.94 (the uncalibrated group's x2.89 on
+    # throughput). Physics: Llama-3.1-8B at 4,096 tokens does 6 x 7,504,924,672 = 45,029,548,032 dense plus
+    # 6 x 4,096 keys x 32 layers x 32 heads x (128 + 128) = 6,442,450,944 attention model FLOPs per token (the
+    # hardware does less: causal kernels skip half the scores); TPU v5e: 197 dense BF16 TFLOP/s (Cloud TPU docs).
+    # MFU <= 1 caps tokens/s at 197e12 / 51,471,998,976 = 3,827.3 per chip.
+    model_flops = 6 * L8_MATMUL + 6 * 4096 * 32 * 32 * 256
+    assert model_flops == 51_471_998_976
+    out = _run(model="llama-3.1-8b", gpu="tpu-v5e", framework="maxtext", context_tokens=4096)
+    assert out["mfu_band"]["high"] == 1.0 and out["mfu_band"]["mid"] < 1.0
+    assert out["tokens_per_second_per_gpu"]["high"] == pytest.approx(197e12 / model_flops, rel=2e-3)
+    assert "capped at the roofline" in out["band"]["throughput"]["capped"]
+    # GPU-hours cannot fall below the tokens at that rate either.
+    tokens = out["training_tokens"]
+    assert out["gpu_hours_band"]["low"] >= tokens / (197e12 / model_flops) / 3600 * (1 - 2e-3)
+
+
+def test_fp8_ceiling_runs_linear_layers_at_the_fp8_peak():
+    # FP8 recipes run the Linear layers at the FP8 peak, attention in BF16. H100 SXM: 989 BF16, 1,979 FP8 dense
+    # TFLOP/s. Llama-3.1-8B at 8,192 tokens, no checkpointing: hardware FLOPs per token = 6 x 7,504,924,672
+    # (45,029,548,032) dense + 6 x 8,192/2 causal keys x 32 x 32 x 256 (6,442,450,944) attention; model FLOPs count
+    # 8,192 keys (12,884,901,888). The ceiling is the slower of the two counts:
+    # 1 / max(45.03e9/1979e12 + 6.44e9/989e12, 45.03e9/1979e12 + 12.88e9/989e12) = 27,947 tokens/s.
+    shape = resolve_model({"model": "llama-3.1-8b"}).shape
+    fpt = compute.flops_per_token(shape, parameter_count(shape), 8192)
+    assert fpt.hardware_attention == 6 * 4096 * 32 * 32 * 256 and fpt.attention == 6 * 8192 * 32 * 32 * 256
+    expect = 1 / (6 * L8_MATMUL / 1979e12 + 6 * 8192 * 32 * 32 * 256 / 989e12)
+    assert compute.tokens_per_second_ceiling(fpt, 989, 1979) == pytest.approx(expect, rel=1e-12)
+    assert expect == pytest.approx(27_947, rel=1e-4)
