@@ -89,9 +89,17 @@ def _redundant(key: str, d: dict) -> bool:
     return key.endswith("_billions")
 
 
+def _cell(v, key: str) -> str:
+    # A band block inside a table row (hardware_fit's decode_band) reads as its group and coverage; the JSON keeps
+    # where it came from and any roofline cap.
+    if isinstance(v, dict) and {"group", "coverage"} <= set(v):
+        return f"{v['group']} {v['coverage']:.0%}" + (", capped" if "capped" in v else "")
+    return _num(v, key)
+
+
 def _table(rows: list[dict], indent: str) -> list[str]:
     cols = list(dict.fromkeys(k for r in rows for k in r))
-    cells = [[_num(r.get(c), c) if c in r else missing(c) for c in cols] for r in rows]
+    cells = [[_cell(r.get(c), c) if c in r else missing(c) for c in cols] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
     # Numbers (and $ amounts) right-aligned so digits line up; words left-aligned.
     numeric = [all(isinstance(r.get(c), (int, float)) or r.get(c) is None or str(r.get(c, "")).startswith("$")

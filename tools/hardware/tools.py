@@ -30,7 +30,7 @@ from . import gpus as gpu_catalog
 from .fit import Option, min_placement, place, recommend, tp_degrees
 from .gpus import GPU
 from .limits import best_format_on_one, max_batch, max_context
-from .speed import decode_step, prefill
+from .speed import band_info, decode_step, prefill
 from .speed_tool import ENGINE, FRACTION, speed_result
 
 DEFAULT_CONTEXT = DEFAULT_CONTEXT_TOKENS
@@ -69,6 +69,9 @@ _NOTE_TEXT = {
     "multinode": "more than 8 devices on {}: that spans nodes; engines use pipeline parallelism there",
     "no_fp4": "no FP4 tensor cores on {}: NVFP4 weights are dequantised in the kernel (weight-only), 16-bit math",
     "elsewhere": "{} runs on {}, not on {}: those rows are what-ifs with its constants",
+    "roofline": "decode_range's high end capped at the roofline (100% of peak bandwidth or dense FLOP/s) on {}: "
+                "the calibration band alone would claim more than the device can do (each row's decode_band says "
+                "how much)",
     "uncalibrated": "speed uncalibrated on {} for this engine (no published measurement on that memory class or "
                     "architecture): ranges widened",
 }
@@ -156,6 +159,7 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
                max_seqs=max_batch(shape, params, g, wfmt, kvfmt, context=context, tp=p.tp, overhead=ovh),
                decode_tok_s=_r(1 / s1.seconds.mid),
                decode_range=f"{_plain(1 / s1.seconds.high)}-{_plain(1 / s1.seconds.low)}",
+               decode_band=band_info(s1),
                batch_tok_s=_r(batch / sb.seconds.mid), prefill_tok_s=_r(context / pre.seconds.mid),
                ttft_s=_r(ttft.mid))
     opt = Option(g.id, p.tp, None if price is None else price * p.tp, 1 / s1.seconds.mid, batch / sb.seconds.mid)
@@ -169,6 +173,8 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
         notes.setdefault("uncalibrated", []).append(g.id)
     if eng.platform_note(engine, g):
         notes.setdefault("elsewhere", []).append((g.id, engine.name, eng.RUNS_ON[engine.id][1]))
+    if s1.capped:
+        notes.setdefault("roofline", []).append(g.id)
     label = f"{g.id} x{p.tp}"
     if p.kv_replicated:
         notes.setdefault("kv_replicated", []).append(label)

@@ -73,6 +73,22 @@ def test_the_cap_uses_the_fastest_format_the_path_can_use(gpu, fmt, engine, tflo
     assert plan.peak_tflops == tflops, why
 
 
+def test_fit_rows_carry_the_decode_band_block_speed_reports():
+    fit = run_tool("hardware_fit", {"model": "qwen2.5-7b", "context_tokens": 8000, "engine": "llama.cpp",
+                                    "gpus": ["l4", "h100", "rtx-4090"]}).result
+    for row in fit["gpus"]:
+        dec = _speed(model="qwen2.5-7b", gpu=row["gpu"], gpu_count=row["gpus"], engine="llama.cpp",
+                     context_tokens=8000)["decode"]
+        assert row["decode_band"] == dec["band"]
+        assert {"coverage", "group", "setup", "from"} <= set(row["decode_band"])
+        low, high = (float(x.replace(",", "")) for x in row["decode_range"].split("-"))
+        assert high == pytest.approx(dec["tokens_per_s_per_stream"]["high"], rel=5e-3)  # 3 figures
+        assert low == pytest.approx(dec["tokens_per_s_per_stream"]["low"], rel=5e-3)
+    capped = [r["gpu"] for r in fit["gpus"] if "capped" in r["decode_band"]]
+    assert capped == ["l4"]
+    assert any("capped at the roofline" in w and "l4" in w for w in fit["warnings"])
+
+
 def test_kv_pool_high_is_capped_at_usable_memory_less_weights():
     # llama.cpp gives its KV whatever is left; the band's high (x1.19 on the pool) would exceed the card. RTX 4090:
     # 23.6 GiB usable (catalog) - Llama-3.1-8B bf16 weights 8,030,261,248 x 2 B = 9,279,784,550 B at most, i.e.
