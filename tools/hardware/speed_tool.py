@@ -88,6 +88,19 @@ def _serving(shape, params, g, wfmt, kvfmt, inp, tp, e, cap) -> tuple[dict, list
     return out, [v.step for v in runs.values()]
 
 
+def _context(inp: dict) -> tuple[int, str]:
+    """(KV tokens per sequence the decode figures are at, the assumption that chose it). Not given: a prompt's
+    requests end holding prompt + output tokens, so the last decode step reads that much KV; without a prompt
+    the default."""
+    if "context_tokens" in inp:
+        return inp["context_tokens"], ""
+    if "prompt_tokens" in inp:
+        prompt, output = inp["prompt_tokens"], inp.get("output_tokens", 0)
+        return prompt + output, (f"context_tokens not given: prompt + output = {prompt + output:,} tokens, the KV a "
+                                 "request holds at its last decode step (decode figures are at that length)")
+    return DEFAULT_CONTEXT, DEFAULT_CONTEXT_NOTE
+
+
 def speed_result(inp: dict) -> dict:
     m = resolve_model(inp)
     shape, params = m.shape, parameter_count(m.shape)
@@ -96,12 +109,15 @@ def speed_result(inp: dict) -> dict:
     wfmt, w_assumptions, w_warnings = weights_for_model(m, inp, params.total)
     kvfmt = kv_format(inp.get("kv_dtype", "bf16"))
     tp, batch = inp.get("gpu_count", 1), inp.get("batch_size", 1)
-    context = inp.get("context_tokens", DEFAULT_CONTEXT)
+    context, context_note = _context(inp)
     prompt = inp.get("prompt_tokens", context)
     if prompt > context:
-        raise InvalidInput(f"prompt_tokens ({prompt:,}) cannot exceed context_tokens ({context:,}"
-                           + ("" if "context_tokens" in inp else ", the default") + "): the context holds the prompt "
-                           "and the output", field="prompt_tokens", allowed=f"1..{context}")
+        raise InvalidInput(f"prompt_tokens ({prompt:,}) cannot exceed context_tokens ({context:,}): the context holds "
+                           "the prompt and the output", field="prompt_tokens", allowed=f"1..{context}")
+    if "prompt_tokens" in inp and prompt + inp.get("output_tokens", 0) > context:
+        raise InvalidInput(f"prompt_tokens + output_tokens ({prompt + inp['output_tokens']:,}) cannot exceed "
+                           f"context_tokens ({context:,}): the context holds the prompt and the output",
+                           field="output_tokens", allowed=f"1..{context - prompt}" if context > prompt else "none")
     d = decode_step(shape, params, g, wfmt, context, batch, tp, kvfmt, e)
     pre = prefill(shape, params, g, wfmt, prompt, tp, e)
     fit = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=overhead_bytes(inp))
@@ -128,7 +144,7 @@ def speed_result(inp: dict) -> dict:
                           "band": kv_band(e, cap, g.usable_bytes)},
         "efficiencies": efficiencies(d.factors),
         "memory_per_gpu_bytes": fit.total, "usable_per_gpu_bytes": fit.usable, "fits": fit.fits,
-        "assumptions": ([] if "context_tokens" in inp else [DEFAULT_CONTEXT_NOTE]) + _assumptions(e) + w_assumptions,
+        "assumptions": ([context_note] if context_note else []) + _assumptions(e) + w_assumptions,
     }
     if m.checkpoint is not None:
         out["checkpoint"] = checkpoint_block(m, params)

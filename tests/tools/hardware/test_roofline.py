@@ -101,6 +101,20 @@ def test_kv_pool_high_is_capped_at_usable_memory_less_weights():
     assert "usable memory less the weights" in band["capped"]
 
 
+def test_long_prompt_decodes_at_prompt_plus_output():
+    # The QA report: speed --prompt 100000 --output 1000 decoded at 8,192 tokens. The last decode step of such a
+    # request holds 101,000 tokens of KV: Llama-3.1-8B bf16, 131,072 B per token -> 13,238,272,000 B read.
+    r = _speed(model="llama-3.1-8b", gpu="h100", prompt_tokens=100_000, output_tokens=1000)
+    assert r["context_tokens"] == 101_000
+    assert r["decode"]["kv_read_per_gpu_bytes"] == 101_000 * 131_072 == 13_238_272_000
+    assert r["assumptions"][0].startswith("context_tokens not given: prompt + output = 101,000 tokens")
+    with pytest.raises(InvalidInput) as e:  # an explicit context must hold both
+        from modelmath.tools.hardware.speed_tool import speed_result
+        speed_result({"model": "llama-3.1-8b", "gpu": "h100", "prompt_tokens": 100_000, "output_tokens": 1000,
+                      "context_tokens": 100_500})
+    assert e.value.field == "output_tokens"
+
+
 # -- property: every band end under the roofline, over a sample of the catalog ------------------------------
 
 _INTEGER = re.compile(r"^(int8|i?q\d.*)$")
