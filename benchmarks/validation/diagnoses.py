@@ -16,7 +16,13 @@ import statistics
 from modelmath.tools.hardware import engines, gpus, speed
 from modelmath.tools.model.formats import kv_format, weight_format
 from modelmath.tools.model.params import parameter_count
-from modelmath.tools.model.resolve import resolve_model
+from modelmath.tools.model.resolve import resolve_model, shaped_weight_format
+
+
+def _weights(name: str, shape):
+    """The format as the tools use it for this shape (GGUF file types tensor by tensor)."""
+    return shaped_weight_format(weight_format(name), shape)[0]
+
 
 BEST_BANDWIDTH = 0.9
 
@@ -31,7 +37,7 @@ def _step(rec: dict):
     shape, params = _model(inp)
     g = gpus.lookup(inp["gpu"])
     e = engines.lookup(rec["engine"] if rec["engine"] in engines.ids() else "generic")
-    return shape, params, g, speed.decode_step(shape, params, g, weight_format(inp["weight_dtype"]),
+    return shape, params, g, speed.decode_step(shape, params, g, _weights(inp["weight_dtype"], shape),
                                                inp["context_tokens"], 1, inp.get("gpu_count", 1),
                                                kv_format(inp["kv_dtype"]), e)
 
@@ -80,7 +86,7 @@ def _gemm_fraction(rec: dict) -> float | None:
     inp = rec["inputs"]
     shape, params = _model(inp)
     g = gpus.lookup(inp["gpu"])
-    plan = speed.compute_plan(g, weight_format(inp["weight_dtype"]))
+    plan = speed.compute_plan(g, _weights(inp["weight_dtype"], shape))
     per_out = 2 * speed.matmul_params(params, shape) * (1 + inp["prompt_tokens"] / inp["output_tokens"])
     return rec["target"]["value"] * per_out / (plan.tflops * 1e12 * inp.get("gpu_count", 1))
 
@@ -146,7 +152,7 @@ def render(records: list[dict]) -> list[str]:
     if nim:
         inp = nim["inputs"]
         shape, params = _model(inp)
-        g, w, e = gpus.lookup(inp["gpu"]), weight_format(inp["weight_dtype"]), engines.lookup("trt-llm")
+        g, w, e = gpus.lookup(inp["gpu"]), _weights(inp["weight_dtype"], shape), engines.lookup("trt-llm")
         pre = speed.prefill(shape, params, g, w, inp["prompt_tokens"], inp["gpu_count"], e).seconds.mid
         dec = speed.decode_step(shape, params, g, w, inp["prompt_tokens"], 1, inp["gpu_count"],
                                 kv_format(inp["kv_dtype"]), e).seconds.mid

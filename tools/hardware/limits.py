@@ -16,8 +16,12 @@ Formats are suggested only where the device runs them, after vLLM's quantization
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from ..errors import UnsupportedConfig
 from ..model.formats import WEIGHT_FORMATS, KVFormat, WeightFormat
 from ..model.params import ParamCount
+from ..model.resolve import shaped_weight_format
 from ..model.shape import ModelShape
 from .fit import place
 from .gpus import GPU
@@ -40,15 +44,26 @@ def runs_format(gpu: GPU, fmt: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=4096)
+def format_on(shape: ModelShape, name: str) -> WeightFormat | None:
+    """Weight format `name` as memory, fit and speed use it for this shape: a GGUF file type laid out tensor by
+    tensor (resolve.shaped_weight_format), the others as defined; None where llama-quantize refuses the type for
+    this shape (a row length no block or fallback divides)."""
+    try:
+        return shaped_weight_format(WEIGHT_FORMATS[name], shape)[0]
+    except UnsupportedConfig:
+        return None
+
+
 def best_format_on_one(shape: ModelShape, params: ParamCount, gpu: GPU, kvfmt: KVFormat, *, context: int,
                        batch: int, overhead: int | None = None) -> str | None:
     """The highest-precision common weight format that this device runs and that fits on one of it at this
-    context and batch."""
+    context and batch, each format's bytes as memory_estimate counts them for this shape (format_on)."""
     for name in FALLBACK_FORMATS:
-        if not runs_format(gpu, name):
+        wfmt = format_on(shape, name) if runs_format(gpu, name) else None
+        if wfmt is None:
             continue
-        p = place(shape, params, gpu, WEIGHT_FORMATS[name], kvfmt, context=context, batch=batch, tp=1,
-                  overhead=overhead)
+        p = place(shape, params, gpu, wfmt, kvfmt, context=context, batch=batch, tp=1, overhead=overhead)
         if p.fits:
             return name
     return None

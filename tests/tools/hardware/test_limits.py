@@ -10,18 +10,27 @@ the issue found wrong now answer right."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 
 import pytest
+from modelmath.tools.errors import UnsupportedConfig
 from modelmath.tools.hardware import gpus
 from modelmath.tools.hardware.fit import min_placement, place, tp_degrees
-from modelmath.tools.hardware.limits import FALLBACK_FORMATS, best_format_on_one, max_batch, max_context, runs_format
+from modelmath.tools.hardware.limits import (
+    FALLBACK_FORMATS,
+    best_format_on_one,
+    format_on,
+    max_batch,
+    max_context,
+    runs_format,
+)
 from modelmath.tools.model import catalog
 from modelmath.tools.model.formats import WEIGHT_FORMATS, kv_format, weight_format
 from modelmath.tools.model.kv import bytes_for_sequence, kv_layout
 from modelmath.tools.model.params import parameter_count
-from modelmath.tools.model.resolve import shape_from_entry
+from modelmath.tools.model.resolve import ResolvedModel, shape_from_entry, weights_for_model
 from modelmath.tools.registry import run_tool
 
 KV16 = kv_format("bf16")
@@ -67,17 +76,59 @@ def test_every_inverse_answer_is_the_forward_boundary(w, kv, n):
     assert checked == len(MODELS) * len(DEVICES)
 
 
+@functools.cache
+def _as_memory_counts(shape, name):
+    """The format as memory_estimate counts it for this model (GGUF types tensor by tensor), or None where
+    llama-quantize refuses the type for this shape."""
+    try:
+        return weights_for_model(ResolvedModel(shape, source="test", label=shape.name), {"weight_dtype": name},
+                                 0)[0]
+    except UnsupportedConfig:
+        return None
+
+
 def test_suggested_formats_run_fit_and_are_the_best_that_do():
     for (mid, shape, params), g in itertools.product(MODELS, DEVICES):
         name = best_format_on_one(shape, params, g, KV16, context=8192, batch=1)
-        runnable = [f for f in FALLBACK_FORMATS if runs_format(g, f)]
+        runnable = [f for f in FALLBACK_FORMATS if runs_format(g, f) and _as_memory_counts(shape, f)]
         if name is None:
-            assert not any(fits(shape, params, g, WEIGHT_FORMATS[f], context=8192, batch=1) for f in runnable)
+            assert not any(fits(shape, params, g, _as_memory_counts(shape, f), context=8192, batch=1)
+                           for f in runnable)
             continue
         assert runs_format(g, name), f"{name} suggested for {g.id}"
-        assert fits(shape, params, g, WEIGHT_FORMATS[name], context=8192, batch=1), (mid, g.id)
+        assert fits(shape, params, g, _as_memory_counts(shape, name), context=8192, batch=1), (mid, g.id)
         better = runnable[:runnable.index(name)]
-        assert not any(fits(shape, params, g, WEIGHT_FORMATS[f], context=8192, batch=1) for f in better), (mid, g.id)
+        assert not any(fits(shape, params, g, _as_memory_counts(shape, f), context=8192, batch=1)
+                       for f in better), (mid, g.id)
+
+
+@pytest.mark.parametrize(("model", "gpu"), [("qwen2.5-72b", "mi250x"), ("llama-2-70b", "l40s"),
+                                           ("phi-4", "t4"), ("gpt-oss-120b", "h100-sxm")])
+def test_suggested_format_weights_are_memory_estimates(model, gpu):
+    """At the format fit suggests, memory_estimate's weights are the bytes fit placed (one weight-bytes function
+    for memory, fit and the inverse answers), and that format fits there."""
+    row = _fit_row(model, gpu, 8192)
+    name = row["fits_one_at"]
+    mem = run_tool("memory_estimate", {"model": model, "weight_dtype": name, "context_tokens": 8192}).result
+    shape = shape_from_entry(catalog.lookup(model))
+    placed = place(shape, parameter_count(shape), gpus.lookup(gpu), format_on(shape, name), KV16, context=8192,
+                   batch=1, tp=1)
+    assert placed.weights == mem["weights_bytes"] and placed.fits
+
+
+def test_suggestion_uses_the_gguf_layout_not_the_flat_average():
+    # Qwen2.5-72B (72,706,203,648 params) on one MI250X GCD (63.98 GiB usable) at 8,192 tokens. The flat Q6_K
+    # average (210 B per 256 weights) gives 72,706,203,648 x 210 / 256 = 59.64e9 B of weights, which would fit. But
+    # its 80 ffn_down tensors have rows of 29,568 = 115.5 x 256, so llama-quantize stores them as Q8_0 (34 B per 32):
+    # 80 x 8,192 x 29,568 x (34/32 - 210/256) = +4.69e9 B, and Q6_K no longer fits; Q5_K_M does.
+    shape = shape_from_entry(catalog.lookup("qwen2.5-72b"))
+    params, mi250x = parameter_count(shape), gpus.lookup("mi250x")
+    extra = 80 * 8192 * 29568 * (34 / 32 - 210 / 256)
+    assert extra == pytest.approx(4.69e9, rel=1e-3)
+    assert format_on(shape, "q6_k").stored.total == pytest.approx(params.total * 210 / 256 + extra, rel=2e-3)
+    assert fits(shape, params, mi250x, WEIGHT_FORMATS["q6_k"], context=8192, batch=1)  # the flat average: wrong
+    assert not fits(shape, params, mi250x, format_on(shape, "q6_k"), context=8192, batch=1)
+    assert best_format_on_one(shape, params, mi250x, KV16, context=8192, batch=1) == "q5_k_m"
 
 
 @pytest.mark.parametrize(("device", "fmt", "runs"), [
