@@ -33,7 +33,10 @@ GOAL = {"median_abs_error": 0.10, "within_25": 0.90, "in_band": 0.80}
 BATCH_NOTES = {1: "roles assigned before any constant was fitted; seen",
                2: "added after the round-1 constants were frozen; seen",
                3: "first opened after the round-2 model was frozen; seen before round 3",
-               4: "unseen until the model was frozen"}
+               4: "unseen until the model was frozen; seen since"}
+# Holdout batches whose one unseen run is kept as it was printed (frozen/): RESULTS.md shows that record and, beside
+# it, the same cases under the current code, labelled seen. Later changes never overwrite an unseen run.
+FROZEN = {4: HERE / "frozen" / "batch4_unseen.json"}
 CATEGORY_ORDER = ("decode_batch1", "serving_throughput", "ttft_prefill", "inference_memory", "kv_capacity",
                   "training_memory", "training_throughput", "training_compute")
 
@@ -182,6 +185,21 @@ def _table(results: list[CaseResult]) -> list[str]:
     return lines
 
 
+def frozen_record(batch: int) -> dict:
+    return json.loads(FROZEN[batch].read_text(encoding="utf-8"))
+
+
+def _frozen(batch: int) -> list[str]:
+    """The unseen run of a batch as it was recorded (frozen/), not recomputed."""
+    rec = frozen_record(batch)
+    lines = [f"### Batch {batch} as first run, unseen (model {rec['model_commit']}; {rec['recorded_in']}; kept as "
+             "recorded, never recomputed)", "",
+             "| category | n | median abs error | within ±25% | inside our band | goal met |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['category']} | {r['n']} | {r['median_abs_error']} | {r['within_25']} | {r['in_band']} | "
+              f"{r['goal_met']} |" for r in rec["table"]]
+    return lines
+
+
 def _bands_table() -> list[str]:
     """The band rules in force (tools/data/bands.json): what each coverage group's low-high is made of."""
     from modelmath.tools import datafiles
@@ -225,6 +243,10 @@ def render(records: list[dict], results: list[CaseResult]) -> str:
     batches = sorted({r.batch for r in hold})
     for b in batches:
         out += [f"## Holdout, batch {b} ({BATCH_NOTES.get(b, 'added after the constants were frozen')})", ""]
+        if b in FROZEN:
+            out += _frozen(b) + ["", f"### Batch {b} after later changes (seen)", "",
+                                 "The same cases under the current code and data; every change since the run above "
+                                 "was made after these cases had been seen (README.md says which changes).", ""]
         out += _table([r for r in hold if r.batch == b]) + [""]
     if len(batches) > 1:
         out += ["## Holdout, all batches", ""]

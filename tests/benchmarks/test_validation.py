@@ -124,3 +124,30 @@ def test_constants_were_chosen_on_calibration_cases_only():
 
 def test_results_md_is_current():
     assert run.main(["--check"]) == 0
+
+
+def test_unseen_batch4_record_is_kept_as_run():
+    """The one unseen run of batch 4 is data (frozen/batch4_unseen.json, copied from RESULTS.md at 117d611), printed
+    as recorded beside the current (seen) table: its per-case rows give its summary table (to the printing's
+    rounding), it holds exactly the batch-4 cases evaluated now, and RESULTS.md shows both tables."""
+    import statistics
+
+    rec = run.frozen_record(4)
+    cases = rec["cases"]
+    records = run.load(HERE / name for name in run.DATASETS)  # inference and training cases
+    batch4 = {r["id"] for r in records if r.get("batch") == 4 and not r.get("excluded")}
+    assert {c["id"] for c in cases} == batch4 and len(cases) == 51
+    rows = {r["category"]: r for r in rec["table"]}
+    for cat, row in rows.items():
+        mine = cases if cat == "all" else [c for c in cases if c["category"] == cat]
+        errs = [abs(float(c["error"].rstrip("%"))) for c in mine]
+        assert row["n"] == len(mine)
+        # errors are printed to 0.1%: the median of printed errors is within 0.05 points of the printed median
+        assert abs(statistics.median(errs) - float(row["median_abs_error"].rstrip("%"))) <= 0.051, cat
+        assert row["in_band"] == f"{sum(c['in_band'] for c in mine) / len(mine):.0%}", cat
+        assert row["within_25"] == f"{sum(e <= 25 for e in errs) / len(errs):.0%}", cat
+    # the README's record of that run (84% in band, median 13.6%)
+    assert rows["all"]["in_band"] == "84%" and rows["all"]["median_abs_error"] == "13.6%"
+    text = (HERE / "RESULTS.md").read_text(encoding="utf-8")
+    assert "### Batch 4 as first run, unseen" in text and "### Batch 4 after later changes (seen)" in text
+    assert "| all | 51 | 13.6% | 67% | 84% | no |" in text
