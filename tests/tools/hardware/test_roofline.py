@@ -87,6 +87,11 @@ def test_fit_rows_carry_the_decode_band_block_speed_reports():
     capped = [r["gpu"] for r in fit["gpus"] if "capped" in r["decode_band"]]
     assert capped == ["l4"]
     assert any("capped at the roofline" in w and "l4" in w for w in fit["warnings"])
+    # The terminal table shows the block as its group and coverage, not a Python dict.
+    from modelmath.plugin.cli.render import render
+
+    text = render(fit)
+    assert "calibrated 80%, capped" in text and "{'coverage'" not in text
 
 
 def test_kv_pool_high_is_capped_at_usable_memory_less_weights():
