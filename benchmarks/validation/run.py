@@ -194,7 +194,8 @@ def _frozen(batch: int) -> list[str]:
     rec = frozen_record(batch)
     lines = [f"### Batch {batch} as first run, unseen (model {rec['model_commit']}; {rec['recorded_in']}; kept as "
              "recorded, never recomputed)", "",
-             "| category | n | median abs error | within ±25% | inside our band | goal met |", "|---|---|---|---|---|---|"]
+             "| category | n | median abs error | within ±25% | inside our band | goal met |",
+             "|---|---|---|---|---|---|"]
     lines += [f"| {r['category']} | {r['n']} | {r['median_abs_error']} | {r['within_25']} | {r['in_band']} | "
               f"{r['goal_met']} |" for r in rec["table"]]
     return lines
