@@ -324,8 +324,15 @@ def memory_report(m: ResolvedModel, inp: dict) -> dict:
            "assumptions": a}
     # total_band: the measured-over-predicted quantiles of inference-memory calibration cases (tools/bands.py).
     rule = bands.rule("inference_memory", "calibrated")
-    out["total_band"] = dict(zip(("low", "mid", "high"), map(int, rule.apply(total)), strict=True))
+    low, mid, high = map(int, rule.apply(total))
     out["band"] = rule.describe("memory formula (weights + KV + activations + overhead)")
+    # Physical floor: the weights are resident whatever the engine does, so no peak can be below them.
+    floor = est.weights + est.state
+    if low < floor:
+        out["band"]["capped"] = (f"low end raised to the resident weights{' and state' if est.state else ''} "
+                                 f"({floor:,} B); the calibration quantile alone gave {low:,} B")
+        low = floor
+    out["total_band"] = {"low": low, "mid": mid, "high": max(high, low)}
     a.append(f"total_band is meant to hold {bands.coverage():.0%} of measured peaks of setups like this: total x "
              "quantiles of measured/predicted over inference-memory calibration cases (`band` says which)")
     if m.checkpoint is not None:

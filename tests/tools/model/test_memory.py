@@ -142,3 +142,20 @@ def test_bitsandbytes_4bit_prefill_holds_one_dequantized_linear():
     assert acts("bnb_fp4", 100) - acts("gptq", 100) == 2 * 4096 * 14336
     assert acts("nf4", 100) - acts("gptq", 100) == 2 * 4096 * 14336
     assert acts("bnb_fp4", 1) == acts("gptq", 1)
+
+
+def test_memory_band_never_below_the_resident_weights():
+    # A measured peak cannot be smaller than the weights the process holds: whatever the calibration quantile,
+    # the band's low end is at least weights_bytes (+ recurrent state), and says so when raised.
+    from modelmath.tools.model.catalog import entries
+    from modelmath.tools.registry import run_tool
+
+    for e in entries():
+        if e.speculative:
+            continue
+        out = run_tool("memory_estimate", {"model": e.id, "context_tokens": 1}).result
+        floor = out["weights_bytes"] + out["state_bytes"]
+        assert out["total_band"]["low"] >= floor, e.id
+        assert out["total_band"]["low"] <= out["total_band"]["mid"] <= out["total_band"]["high"], e.id
+        if out["total_band"]["low"] == floor:
+            assert "capped" in out["band"], e.id
