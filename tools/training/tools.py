@@ -98,8 +98,10 @@ def _memory_band(fw: str) -> tuple[bands.BandRule, str]:
     return bands.rule("training_memory", "uncalibrated"), f"uncalibrated: no memory calibration case for {fw}"
 
 
-def _gib_band(rule: bands.BandRule, mid: int) -> dict:
-    return {k: round(v / GiB, 3) for k, v in zip(("low", "mid", "high"), rule.apply(mid), strict=True)}
+def _gib_band(rule: bands.BandRule, mid: int, floor: int = 0) -> dict:
+    """low-mid-high in GiB; the low end never below `floor` (memory that must be allocated whatever the run)."""
+    low, mid_, high = rule.apply(mid)
+    return {k: round(v / GiB, 3) for k, v in (("low", max(low, floor)), ("mid", mid_), ("high", max(high, floor)))}
 
 
 def _window_warnings(shape, seq: int) -> list[str]:
@@ -121,6 +123,9 @@ def _training_memory(inp: dict) -> dict:
     warnings = _window_warnings(shape, setup.seq) + warnings
     rule, setup_label = _memory_band(fw.name)
     s = mem.states
+    # The weights each GPU holds from load to the last step: a physical lower bound on any measured peak. Optimizer
+    # states are not in it: paged optimizers (bitsandbytes PagedAdamW) can evict them to CPU memory on a full card.
+    floor = s.weights
     items = {"weights": sizes(s.weights), "gradients": sizes(mem.gradients), "optimizer_states": sizes(s.optimizer),
              "activations": sizes(mem.layer_activations), "logits": sizes(mem.logits)}
     if mem.zero3_gather:
@@ -144,9 +149,12 @@ def _training_memory(inp: dict) -> dict:
            "peak_allocated_bytes": mem.peak_allocated, "peak_allocated_gib": round(mem.peak_allocated / GiB, 3),
            "peak_reserved_bytes": mem.peak_reserved, "peak_reserved_gib": round(mem.peak_reserved / GiB, 3),
            "total_bytes": mem.total, "total_gb": round(mem.total / GB, 3), "total_gib": round(mem.total / GiB, 3),
-           "band_gib": {level: _gib_band(rule, mid) for level, mid in (
+           "band_gib": {level: _gib_band(rule, mid, floor) for level, mid in (
                ("allocated", mem.peak_allocated), ("reserved", mem.peak_reserved), ("total", mem.total))},
            "band": rule.describe(setup_label)}
+    if rule.apply(mem.peak_allocated)[0] < floor:
+        out["band"]["capped"] = (f"low end raised to the weights every GPU holds for the whole run ({floor / GiB:.3f} "
+                                 "GiB); the calibration quantile alone went below them")
     if setup.method != "full":
         out["lora"] = {"rank": setup.lora_rank, "targets": list(setup.lora_targets),
                        "frozen_base_format": mem.frozen_format,
