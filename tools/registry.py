@@ -59,6 +59,9 @@ class Tool:
     # Former input names still accepted (old → current), for one release after a rename that made one
     # concept one name across tools (e.g. self_hosting_cost's gpus → gpu_count).
     input_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The result depends on today's date (prices and model status) when the input gives none: a command that
+    # reproduces it must pin the date (plugin/assistant/provenance.py, MODELMATH_TODAY).
+    dated: bool = False
 
     def __post_init__(self) -> None:
         # One declaration, two forms: calls, the CLI and the web forms use the complete schema; Claude and MCP

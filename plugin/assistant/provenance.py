@@ -16,10 +16,22 @@ DISPLAY_LIMIT = 300  # characters of a command shown on a terminal; --json and t
 
 def reproduce_command(name: str, tool_input: object, environ: dict | None = None) -> str:
     """`modelmath run-tool NAME '<json>'`, quoted for a POSIX shell, that prints this call's result byte for
-    byte (run-tool prints the same JSON the model was sent, indented). A price file in effect is part of it."""
+    byte (run-tool prints the same JSON the model was sent, indented). A price file in effect is part of it,
+    and so is the date for a tool whose result depends on it (prices and model status change with the day:
+    without the pin, tomorrow's run of the command would print a different result)."""
+    from modelmath.tools.errors import UnknownName
+    from modelmath.tools.pricing.lifecycle import today
+    from modelmath.tools.registry import get_tool
+
     env = os.environ if environ is None else environ
     arg = json.dumps(tool_input, ensure_ascii=False, separators=(",", ":"))
     prefix = f"MODELMATH_PRICES={shlex.quote(env['MODELMATH_PRICES'])} " if env.get("MODELMATH_PRICES") else ""
+    try:
+        dated = get_tool(name).dated
+    except UnknownName:  # a tool the model invented: its command prints the same "unknown tool" error any day
+        dated = False
+    if dated:
+        prefix += f"MODELMATH_TODAY={today().isoformat()} "
     return f"{prefix}modelmath run-tool {shlex.quote(name)} {shlex.quote(arg)}"
 
 

@@ -66,6 +66,17 @@ class ToolGroup(click.Group):
 @click.version_option(package_name="modelmath")
 def cli() -> None:
     """Exact, explained numbers about LLMs: parameters, KV cache, memory, GPUs, speed, cost."""
+    if os.environ.get("MODELMATH_TODAY"):
+        # The day prices and model status are computed for when an input gives no date: a Reproduce command
+        # pins it, so the command prints the identical result on any later day.
+        from modelmath.tools.errors import InvalidInput
+        from modelmath.tools.pricing.lifecycle import parse_date, set_today
+
+        try:
+            pinned = parse_date(os.environ["MODELMATH_TODAY"], "MODELMATH_TODAY")
+        except InvalidInput as exc:
+            raise click.UsageError(str(exc)) from None
+        set_today(lambda: pinned)
     if os.environ.get("MODELMATH_PRICES"):
         # A user price file applies to every command that prices (cost, ask, chat, mcp); read lazily.
         from .prices import install

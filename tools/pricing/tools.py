@@ -74,6 +74,7 @@ def _api_cost(inp: dict) -> dict:
 
 API_COST = Tool(
     name="api_cost",
+    dated=True,
     description=(
         "Exact Claude API cost per request, day and month, itemised, from the dated price list (caching, Batch, "
         "long context, fast mode, US-only, server tools), with the model's status. Only the text known: "
@@ -157,6 +158,7 @@ def _self_hosting(inp: dict) -> dict:
 
 SELF_HOSTING_COST = Tool(
     name="self_hosting_cost",
+    dated=True,
     description=(
         "Self-hosting $/MTok and $/month from GPUs x $/GPU-hour and sustained tokens/s, and the monthly volume "
         "where it breaks even with a Claude model. Throughput: the user's, or speed_estimate's."),

@@ -44,9 +44,18 @@ def test_reproduce_command_prints_the_identical_result(name, inp):
 
 def test_a_price_file_in_effect_is_part_of_the_command():
     cmd = reproduce_command("api_cost", {"model": "haiku-4.5"}, environ={"MODELMATH_PRICES": "/tmp/my prices.json"})
-    assert cmd.startswith("MODELMATH_PRICES='/tmp/my prices.json' modelmath run-tool api_cost ")
+    # tests/conftest.py pins today to 2026-11-30; api_cost's result depends on the day, so the command pins it.
+    assert cmd.startswith("MODELMATH_PRICES='/tmp/my prices.json' MODELMATH_TODAY=2026-11-30 "
+                          "modelmath run-tool api_cost ")
     long = reproduce_command("count_tokens", {"text": "x" * 5000}, environ={})
     assert len(shorten(long)) < 400 and "characters; the full command is in --json" in shorten(long)
+
+
+def test_only_a_result_that_depends_on_the_day_pins_it():
+    assert reproduce_command("kv_cache", {"model": "llama-3.1-8b"}, environ={}).startswith("modelmath run-tool")
+    assert reproduce_command("self_hosting_cost", {"gpu_count": 1}, environ={}).startswith(
+        "MODELMATH_TODAY=2026-11-30 modelmath run-tool self_hosting_cost ")
+    assert reproduce_command("no_such_tool", {}, environ={}).startswith("modelmath run-tool no_such_tool ")
 
 
 def test_sources_are_the_catalog_entries_the_results_name_with_the_catalogs_dates():

@@ -1,6 +1,7 @@
 """The offline CLI: stable commands and JSON keys, numbers as people write them, one-line errors."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -123,3 +124,21 @@ def test_every_derived_command_has_help_and_refuses_empty_input_cleanly(command)
     assert "Traceback" not in p.stderr
     if p.returncode:
         assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
+
+
+def _status_on(day: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MODELMATH_TODAY": day}
+    return subprocess.run([sys.executable, "-m", "modelmath.plugin.cli.main", "run-tool", "api_cost",
+                           '{"model":"sonnet-4.5","input_tokens":1,"output_tokens":1}'],
+                          capture_output=True, text=True, env=env)
+
+
+def test_modelmath_today_pins_the_day_a_result_is_computed_for():
+    # Anthropic's model deprecations page: Claude Sonnet 4.5 (claude-sonnet-4-5-20250929) retires 2026-11-30,
+    # and a retirement date is the first day requests fail.
+    assert json.loads(_status_on("2026-11-29").stdout)["status"] == "deprecated"
+    assert json.loads(_status_on("2026-11-30").stdout)["status"] == "retired"
+    bad = _status_on("30/11/2026")
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr == ("modelmath: error: MODELMATH_TODAY must be a real date written YYYY-MM-DD, "
+                          "got '30/11/2026'\n")

@@ -310,7 +310,7 @@ def test_ask_streams_text_tool_calls_and_the_answer(client, standin_env):
     assert "$900.00" in streamed and done["answer"].replace("\n\n", "") == streamed.replace("\n\n", "")
     assert done["complete"] is True and [c["name"] for c in done["tool_calls"]] == ["api_cost"]
     # Reproduce and Sources: the command that prints the same result, and the price list it used.
-    assert tool["command"].startswith("modelmath run-tool api_cost '{")
+    assert tool["command"].startswith("MODELMATH_TODAY=2026-11-30 modelmath run-tool api_cost '{")  # dated result
     assert '"requests_per_day":10000' in tool["command"]
     assert [s["name"] for s in done["sources"]] == ["Claude Haiku 4.5"]
     assert "https://platform.claude.com/docs/en/about-claude/pricing" in done["sources"][0]["source"]
