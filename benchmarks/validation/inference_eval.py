@@ -65,6 +65,9 @@ def _speed_args(record: dict, **extra) -> dict:
             "weight_dtype": inp["weight_dtype"], "kv_dtype": inp["kv_dtype"], "engine": engine_for(record)}
     if "memory_fraction" in inp:
         args["gpu_memory_fraction"] = inp["memory_fraction"]
+    for key in ("engine_version", "max_model_len"):  # vLLM's start-up profile (tools/hardware/vllm_profile.py)
+        if key in inp and args["engine"] == "vllm":
+            args[key] = inp[key]
     args.update(extra)
     return args
 

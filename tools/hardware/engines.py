@@ -200,12 +200,13 @@ def factors(engine: Engine, gpu: GPU, compute_fmt: str, weight_only: bool) -> Fa
 
 
 def kv_pool_bytes(engine: Engine, usable: int, weights: int, activations: int, tp: int,
-                  fraction: float | None = None) -> int:
+                  fraction: float | None = None, runtime: int | None = None) -> int:
     """Bytes per GPU the engine gives its KV pool. `fraction` overrides the engine's default (vLLM
-    gpu_memory_utilization, SGLang mem_fraction_static, TensorRT-LLM kv_cache_free_gpu_mem_fraction)."""
+    gpu_memory_utilization, SGLang mem_fraction_static, TensorRT-LLM kv_cache_free_gpu_mem_fraction); `runtime`
+    the profile's fixed runtime overhead (vLLM's non-torch memory depends on its version)."""
     m = engine.memory
     f = m.gpu_fraction if fraction is None else fraction
-    runtime = engine.runtime_overhead_bytes(tp)
+    runtime = engine.runtime_overhead_bytes(tp) if runtime is None else runtime
     if m.fraction_of == "total":
         pool = usable * f - weights - activations - runtime
     elif m.fraction_of == "total_minus_weights":

@@ -27,6 +27,7 @@ from ..model.formats import KVFormat, WeightFormat
 from ..model.params import ParamCount
 from ..model.shape import ModelShape
 from . import engines as eng
+from . import vllm_profile
 from .engines import Band, Engine
 from .fit import activation_bytes_per_gpu, kv_bytes_per_sequence_per_gpu, weight_bytes_per_gpu
 from .gpus import GPU
@@ -45,6 +46,7 @@ class KVCapacity:
     pool_per_gpu: int
     bytes_per_token_per_gpu: int
     tokens: int  # tokens of KV the pool holds (for the whole tensor-parallel group: KV shards by head)
+    notes: tuple[str, ...] = ()  # how the engine's start-up profile was sized (vLLM)
 
     def as_dict(self) -> dict:
         return {"weights_per_gpu_bytes": self.weights_per_gpu, "activations_per_gpu_bytes": self.activations_per_gpu,
@@ -54,13 +56,21 @@ class KVCapacity:
 
 
 def kv_capacity(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, kvfmt: KVFormat, tp: int,
-                engine: Engine, fraction: float | None = None) -> KVCapacity:
+                engine: Engine, fraction: float | None = None, version: str | None = None,
+                max_model_len: int | None = None) -> KVCapacity:
+    """`version` and `max_model_len` shape vLLM's start-up profile (tools/hardware/vllm_profile.py); other engines
+    reserve activations for PROFILE_TOKENS tokens and their profile's fixed runtime overhead."""
     weights, _ = weight_bytes_per_gpu(params, shape, wfmt, tp)
-    acts = activation_bytes_per_gpu(shape, PROFILE_TOKENS, 1, tp)
-    pool = eng.kv_pool_bytes(engine, gpu.usable_bytes, weights, acts, tp, fraction)
+    if engine.id == "vllm":
+        prof = vllm_profile.profile(shape, gpu, tp, version, max_model_len)
+        acts, runtime, notes = prof.activations_per_gpu, prof.non_torch_per_gpu, prof.notes
+    else:
+        acts, runtime, notes = activation_bytes_per_gpu(shape, PROFILE_TOKENS, 1, tp), None, ()
+    runtime = engine.runtime_overhead_bytes(tp) if runtime is None else runtime
+    pool = eng.kv_pool_bytes(engine, gpu.usable_bytes, weights, acts, tp, fraction, runtime)
     # Bytes per token of a fresh sequence (every layer, sliding windows not yet full): the conservative figure.
     per_token = max(1, kv_bytes_per_sequence_per_gpu(shape, kvfmt, 1, tp))
-    return KVCapacity(weights, acts, engine.runtime_overhead_bytes(tp), pool, per_token, pool // per_token)
+    return KVCapacity(weights, acts, runtime, pool, per_token, pool // per_token, notes)
 
 
 def max_concurrency(cap: KVCapacity, shape: ModelShape, kvfmt: KVFormat, prompt: int, output: int, tp: int,

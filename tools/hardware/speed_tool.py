@@ -20,6 +20,12 @@ from .speed import band_info, decode_step, prefill
 
 DEFAULT_CONTEXT = DEFAULT_CONTEXT_TOKENS
 ENGINE = {"enum": eng.ids(), "description": "Serving engine (default vllm)."}
+VERSION = {"type": "string", "maxLength": 40,
+           "description": "vLLM release, e.g. 0.6.4 (default latest): V0/V1 and how its start-up profile sizes "
+                          "the KV pool."}
+MAX_MODEL_LEN = {"type": "integer", "minimum": 1,
+                 "description": "vLLM --max-model-len (default the model's context window): V0 profiles that many "
+                                "tokens."}
 FRACTION = {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
             "description": "vLLM gpu_memory_utilization, SGLang mem_fraction_static or TensorRT-LLM "
                            "kv_cache_free_gpu_mem_fraction (default the engine's)."}
@@ -121,7 +127,8 @@ def speed_result(inp: dict) -> dict:
     d = decode_step(shape, params, g, wfmt, context, batch, tp, kvfmt, e)
     pre = prefill(shape, params, g, wfmt, prompt, tp, e)
     fit = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=overhead_bytes(inp))
-    cap = kv_capacity(shape, params, g, wfmt, kvfmt, tp, e, inp.get("gpu_memory_fraction"))
+    cap = kv_capacity(shape, params, g, wfmt, kvfmt, tp, e, inp.get("gpu_memory_fraction"), inp.get("engine_version"),
+                      inp.get("max_model_len"))
     out = {
         "model": describe(m), "gpu": g.provenance(), "gpu_count": tp, "engine": {},
         "weight_dtype": wfmt.name, "kv_dtype": kvfmt.name, "context_tokens": context, "batch_size": batch,
@@ -141,7 +148,8 @@ def speed_result(inp: dict) -> dict:
                     "flops_per_gpu": float(f"{pre.matmul_flops_per_gpu + pre.attention_flops_per_gpu:.4g}")},
         "engine_memory": {**cap.as_dict(), "gpu_memory_fraction": inp.get("gpu_memory_fraction",
                                                                           e.memory.gpu_fraction),
-                          "band": kv_band(e, cap, g.usable_bytes)},
+                          "band": kv_band(e, cap, g.usable_bytes),
+                          **({"profile": list(cap.notes)} if cap.notes else {})},
         "efficiencies": efficiencies(d.factors),
         "memory_per_gpu_bytes": fit.total, "usable_per_gpu_bytes": fit.usable, "fits": fit.fits,
         "assumptions": ([context_note] if context_note else []) + _assumptions(e) + w_assumptions,

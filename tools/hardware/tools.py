@@ -31,7 +31,7 @@ from .fit import Option, min_placement, place, recommend, tp_degrees
 from .gpus import GPU
 from .limits import best_format_on_one, max_batch, max_context
 from .speed import band_info, decode_step, prefill
-from .speed_tool import ENGINE, FRACTION, speed_result
+from .speed_tool import ENGINE, FRACTION, MAX_MODEL_LEN, VERSION, speed_result
 
 DEFAULT_CONTEXT = DEFAULT_CONTEXT_TOKENS
 _MODEL_CLI = {"positional": "model", "file_inputs": {"hf_config": "config"}, "flatten": "architecture"}
@@ -284,7 +284,7 @@ _SPEED_PROPS = {"gpu": _GPU, "gpu_count": _COUNT, "engine": ENGINE, "weight_dtyp
                 "prompt_tokens": {"type": "integer", "minimum": 1, "description": "Default context_tokens."},
                 "output_tokens": {"type": "integer", "minimum": 1,
                                   "description": "Per request; adds serving throughput."},
-                "gpu_memory_fraction": FRACTION}
+                "gpu_memory_fraction": FRACTION, "engine_version": VERSION, "max_model_len": MAX_MODEL_LEN}
 
 SPEED_ESTIMATE = Tool(
     name="speed_estimate",
