@@ -22,7 +22,8 @@ from .gpus import GPU
 
 # Weight formats some engine multiplies on integer tensor cores: int8 (W8A8 kernels) and GGUF types (llama.cpp's
 # MMQ multiplies the quantized blocks with int8 activations on int8 tensor cores; vLLM's GGUF kernels come from
-# it). Only the physical cap uses this: our estimates run them weight-only at the 16-bit rate.
+# it). Only the physical cap uses this: our estimates run GGUF types at the FP16-accumulate rate of the
+# dequantize-then-cuBLAS path (speed._plan) and int8 weight-only at the 16-bit rate.
 _INTEGER_DOT = re.compile(r"^(int8|i?q\d.*)$")
 
 

@@ -16,6 +16,7 @@ chosen on the calibration half of benchmarks/validation/inference.jsonl; RESULTS
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 
 from .. import bands
@@ -40,6 +41,7 @@ ALLREDUCE_STEP_S = Band(6e-6, 12e-6, 20e-6)
 PCIE_LATENCY_FACTOR = 3.0
 LINK_EFFICIENCY = 0.7  # fraction of the per-direction link bandwidth an all-reduce reaches (assumption)
 
+_GGUF = re.compile(r"^i?q\d")  # llama.cpp's quantized GGUF types (q4_0, q4_k_m, q6_k, iq4_xs, ...)
 _WEIGHT_ONLY = {"int8", "int4", "gptq", "awq", "nf4", "bnb_fp4", "mxfp4", "q8_0", "q4_0", "q6_k", "q4_k", "q5_k",
                 "iq4_xs", "q4_k_m", "q5_k_m"}
 
@@ -66,11 +68,18 @@ def compute_plan(gpu: GPU, wfmt: WeightFormat, engine: Engine | None = None) -> 
 
 
 def _plan(gpu: GPU, wfmt: WeightFormat, engine: Engine | None) -> ComputePlan:
-    if (wfmt.name == "fp16" and gpu.fp16_accumulate_tflops and engine is not None
-            and engine.raw.get("gemm_fp16_accumulate")):
-        return ComputePlan("fp16", gpu.fp16_accumulate_tflops, False,
+    acc16 = gpu.fp16_accumulate_tflops if engine is not None and engine.raw.get("gemm_fp16_accumulate") else None
+    if wfmt.name == "fp16" and acc16:
+        return ComputePlan("fp16", acc16, False,
                            f"{engine.name} multiplies F16 weights with FP16 accumulation: {gpu.name} runs that at "
-                           f"{gpu.fp16_accumulate_tflops:g} TFLOP/s, twice its FP32-accumulate rate", "fp16_acc16")
+                           f"{acc16:g} TFLOP/s, twice its FP32-accumulate rate", "fp16_acc16")
+    if _GGUF.match(wfmt.name) and acc16:
+        # ggml-cuda ggml_cuda_op_mul_mat_cublas: use_fp16 = (src0 is F16 or ggml_is_quantized(src0)) ... -> a
+        # quantized matrix is dequantized to F16 and multiplied by the same cublasGemmEx(CUBLAS_COMPUTE_16F) as F16
+        # weights (prompt batches; MMQ's int8 kernels, where llama.cpp picks them, are at least as fast).
+        return ComputePlan("fp16", acc16, True,
+                           f"{engine.name} dequantizes {wfmt.name} to F16 for prompt batches and multiplies with "
+                           f"FP16 accumulation: {gpu.name} runs that at {acc16:g} TFLOP/s", "fp16_acc16")
     half = "bf16" if gpu.tflops.get("bf16") else "fp16"
     half_rate = gpu.tflops.get(half)
     if half_rate is None:

@@ -246,3 +246,18 @@ def test_llama_cpp_f16_gemms_accumulate_in_fp16_on_geforce():
     shape, params = _model("llama-3-8b")
     t = speed.time_to_first_token(shape, params, gpus.lookup("rtx-4090"), f16, 512, engine=cpp)
     assert t.low <= 512 / 9382 <= t.high
+
+
+def test_llama_cpp_multiplies_gguf_prompts_at_the_fp16_accumulate_rate():
+    # ggml-cuda ggml_cuda_op_mul_mat_cublas: use_fp16 = (src0->type == GGML_TYPE_F16 || ggml_is_quantized(src0->type))
+    # -> a quantized matrix is converted to F16 and multiplied by cublasGemmEx(..., CUBLAS_COMPUTE_16F): on an RTX
+    # 4090 that is 330.3 dense TFLOP/s (Ada whitepaper, FP16 tensor with FP16 accumulate), twice the 165.2 the
+    # catalog lists for FP32 accumulation. Engines without that path (vLLM) keep the 16-bit rate.
+    g = gpus.lookup("rtx-4090")
+    llama = engines.lookup("llama.cpp")
+    for fmt in ("q4_0", "q4_k_m", "q8_0"):
+        plan = speed.compute_plan(g, weight_format(fmt), llama)
+        assert (plan.fmt, plan.tflops, plan.weight_only) == ("fp16", 330.3, True)
+    assert speed.compute_plan(g, weight_format("q4_0"), engines.lookup("vllm")).tflops == 165.2
+    assert speed.compute_plan(g, weight_format("awq"), llama).tflops == 165.2  # not a GGUF type
+    assert speed.compute_plan(gpus.lookup("h100"), weight_format("q4_0"), llama).tflops == 989  # H100 datasheet bf16
