@@ -20,12 +20,8 @@ from .speed import band_info, decode_step, prefill
 
 DEFAULT_CONTEXT = DEFAULT_CONTEXT_TOKENS
 ENGINE = {"enum": eng.ids(), "description": "Serving engine (default vllm)."}
-VERSION = {"type": "string", "maxLength": 40,
-           "description": "vLLM release, e.g. 0.6.4 (default latest): V0/V1 and how its start-up profile sizes "
-                          "the KV pool."}
-MAX_MODEL_LEN = {"type": "integer", "minimum": 1,
-                 "description": "vLLM --max-model-len (default the model's context window): V0 profiles that many "
-                                "tokens."}
+VERSION = {"type": "string", "maxLength": 40, "description": "vLLM release, e.g. 0.6.4 (default latest)."}
+MAX_MODEL_LEN = {"type": "integer", "minimum": 1, "description": "vLLM --max-model-len (default: model's)."}
 FRACTION = {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
             "description": "vLLM gpu_memory_utilization, SGLang mem_fraction_static or TensorRT-LLM "
                            "kv_cache_free_gpu_mem_fraction (default the engine's)."}
