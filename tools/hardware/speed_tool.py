@@ -120,6 +120,10 @@ def speed_result(inp: dict) -> dict:
         raise InvalidInput(f"prompt_tokens + output_tokens ({prompt + inp['output_tokens']:,}) cannot exceed "
                            f"context_tokens ({context:,}): the context holds the prompt and the output",
                            field="output_tokens", allowed=f"1..{context - prompt}" if context > prompt else "none")
+    for key in ("engine_version", "max_model_len"):
+        if key in inp and e.id != "vllm":
+            raise InvalidInput(f"{key} sets vLLM's start-up memory profile; {e.name} does not size its KV pool that "
+                               "way", field=key, allowed="only with engine vllm")
     d = decode_step(shape, params, g, wfmt, context, batch, tp, kvfmt, e)
     pre = prefill(shape, params, g, wfmt, prompt, tp, e)
     fit = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=overhead_bytes(inp))

@@ -113,3 +113,11 @@ def test_speed_estimate_reports_the_profile():
     assert mem["runtime_overhead_per_gpu_bytes"] == 287_047_680 + int(0.16 * GiB)
     other = SPEED_ESTIMATE.func({"model": "llama-3.1-8b", "gpu": "rtx-3090", "engine": "sglang"})
     assert "profile" not in other["engine_memory"]
+
+
+@pytest.mark.parametrize("key", ["engine_version", "max_model_len"])
+def test_vllm_profile_inputs_with_another_engine_are_refused(key):
+    with pytest.raises(InvalidInput) as e:
+        SPEED_ESTIMATE.func({"model": "llama-3.1-8b", "gpu": "rtx-3090", "engine": "sglang",
+                             key: "0.6.4" if key == "engine_version" else 20_000})
+    assert e.value.field == key
