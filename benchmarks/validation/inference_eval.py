@@ -20,6 +20,7 @@ and coverage group); weights and runtime-overhead bytes, which no tool bands, ta
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from modelmath.tools import bands
@@ -59,15 +60,23 @@ def engine_for(record: dict) -> str:
     return record["engine"] if record["engine"] in TOOL_ENGINES else "generic"
 
 
+# A vLLM release number in a record's engine_version as published (vLLM's releases are 0.x; "ROCm 6.2" is not one).
+_VLLM_RELEASE = re.compile(r"(?<![\d.])v?(0\.\d+(?:\.\d+)?)")
+
+
 def _speed_args(record: dict, **extra) -> dict:
     inp = record["inputs"]
     args = {**_model_inputs(inp), "gpu": inp["gpu"], "gpu_count": inp.get("gpu_count", 1),
             "weight_dtype": inp["weight_dtype"], "kv_dtype": inp["kv_dtype"], "engine": engine_for(record)}
     if "memory_fraction" in inp:
         args["gpu_memory_fraction"] = inp["memory_fraction"]
-    for key in ("engine_version", "max_model_len"):  # vLLM's start-up profile (tools/hardware/vllm_profile.py)
-        if key in inp and args["engine"] == "vllm":
-            args[key] = inp[key]
+    if args["engine"] == "vllm":  # vLLM's start-up profile (tools/hardware/vllm_profile.py)
+        for key in ("engine_version", "max_model_len"):
+            if key in inp:
+                args[key] = inp[key]
+        stated = _VLLM_RELEASE.search(record.get("engine_version") or "")
+        if "engine_version" not in args and stated:  # a release the source prints ("0.6.3.post1", "v0.8.5")
+            args["engine_version"] = stated.group(1)
     args.update(extra)
     return args
 

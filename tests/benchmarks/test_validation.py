@@ -151,3 +151,13 @@ def test_unseen_batch4_record_is_kept_as_run():
     text = (HERE / "RESULTS.md").read_text(encoding="utf-8")
     assert "### Batch 4 as first run, unseen" in text and "### Batch 4 after later changes (seen)" in text
     assert "| all | 51 | 13.6% | 67% | 84% | no |" in text
+
+
+@pytest.mark.parametrize(("published", "release"), [("0.6.3.post1", "0.6.3"), ("v0.8.5 (V1)", "0.8.5"),
+                                                     ("not stated (ROCm 6.2; logs dated 08-29)", None),
+                                                     ("main @ PR #10511 (Dec 2024)", None)])
+def test_a_vllm_release_the_source_prints_reaches_the_profile(published, release):
+    # vLLM's releases are 0.x; a ROCm or CUDA version in the same string is not one.
+    record = {"engine": "vllm", "engine_version": published,
+              "inputs": {"model": "llama-3-8b", "gpu": "h100", "weight_dtype": "bf16", "kv_dtype": "bf16"}}
+    assert inference_eval._speed_args(record).get("engine_version") == release
