@@ -54,8 +54,8 @@ SAMPLER_BYTES = 1.26 * GiB / (256 * 128_256)
 
 V1_FROM = (0, 8, 0)  # VLLM_USE_V1 on by default (v0.8.0 release notes)
 ALLOCATED_BASELINE_V0 = ((0, 6, 5), (0, 7, 0))  # PR #10511 (merged 2024-12-16) until PR #11809 (in 0.7.0)
-BASELINE_V0_FROM = (0, 7, 0)  # PR #11809 (merged 2025-01-07) in v0.7.0
-BASELINE_V1_FROM = (0, 9, 2)  # PR #19312 (merged 2025-06) in v0.9.2
+BASELINE_V0_FROM = (0, 7, 0)  # PR #11809 (January 2025), first released in v0.7.0
+BASELINE_V1_FROM = (0, 9, 2)  # PR #19312 (opened 2025-06-07): first release 0.9.2, assumed from the dates
 LATEST = "latest"
 
 CUDA_CONTEXT = 287_047_680  # PyTorch PR #86509, lazy module loading
