@@ -37,7 +37,7 @@ BATCH_NOTES = {1: "roles assigned before any constant was fitted; seen",
                5: "unseen until the model was frozen at 1091df9; seen since"}
 # Holdout batches whose one unseen run is kept as it was printed (frozen/): RESULTS.md shows that record and, beside
 # it, the same cases under the current code, labelled seen. Later changes never overwrite an unseen run.
-FROZEN = {4: HERE / "frozen" / "batch4_unseen.json"}
+FROZEN = {4: HERE / "frozen" / "batch4_unseen.json", 5: HERE / "frozen" / "batch5_unseen.json"}
 CATEGORY_ORDER = ("decode_batch1", "serving_throughput", "ttft_prefill", "inference_memory", "kv_capacity",
                   "training_memory", "training_throughput", "training_compute")
 

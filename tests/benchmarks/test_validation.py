@@ -161,3 +161,27 @@ def test_a_vllm_release_the_source_prints_reaches_the_profile(published, release
     record = {"engine": "vllm", "engine_version": published,
               "inputs": {"model": "llama-3-8b", "gpu": "h100", "weight_dtype": "bf16", "kv_dtype": "bf16"}}
     assert inference_eval._speed_args(record).get("engine_version") == release
+
+
+def test_unseen_batch5_record_is_kept_as_run():
+    """Batch 5's one unseen run (frozen/batch5_unseen.json, copied from RESULTS.md at 86e6957, model 1091df9) is kept
+    like batch 4's: its rows give its table to the printing's rounding, it holds exactly the batch-5 cases evaluated
+    now, and RESULTS.md prints it beside the current (seen) table."""
+    import statistics
+
+    rec = run.frozen_record(5)
+    cases = rec["cases"]
+    records = run.load(HERE / name for name in run.DATASETS)
+    batch5 = {r["id"] for r in records if r.get("batch") == 5 and not r.get("excluded")}
+    assert {c["id"] for c in cases} == batch5 and len(cases) == 60
+    rows = {r["category"]: r for r in rec["table"]}
+    for cat, row in rows.items():
+        mine = cases if cat == "all" else [c for c in cases if c["category"] == cat]
+        errs = [abs(float(c["error"].rstrip("%"))) for c in mine]
+        assert row["n"] == len(mine)
+        assert abs(statistics.median(errs) - float(row["median_abs_error"].rstrip("%"))) <= 0.051, cat
+        assert row["in_band"] == f"{sum(c['in_band'] for c in mine) / len(mine):.0%}", cat
+        assert row["within_25"] == f"{sum(e <= 25 for e in errs) / len(errs):.0%}", cat
+    text = (HERE / "RESULTS.md").read_text(encoding="utf-8")
+    assert "### Batch 5 as first run, unseen" in text and "### Batch 5 after later changes (seen)" in text
+    assert "| all | 60 | 10.6% | 77% | 75% | no |" in text
