@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, UnknownName
 from . import servertools
 from .cost import (
     _CTX,
@@ -173,11 +173,17 @@ def _items(rc: RequestCost, server: list[servertools.ServerItem], vol) -> list[d
 # -- comparison -------------------------------------------------------------------------------------
 
 def _compare(cat: PriceCatalog, main: RequestCost, names: list[str], req: Request, extra: Decimal,
-             vol) -> tuple[list[dict], list[str]]:
+             vol) -> tuple[list[dict], list[str], list[str]]:
+    """(rows, notes, warnings): a compared model that is retired, retiring soon or not yet released gets the same
+    warning it would get as the main model, so a quote never offers one without saying so."""
     d = req.opts.as_of
     entries: list[PriceEntry] = [main.entry]
     for name in names:
-        found = cat.current(d) if name.strip().lower() == "current" else [cat.lookup(name)]
+        try:
+            found = cat.current(d) if name.strip().lower() == "current" else [cat.lookup(name)]
+        except UnknownName as exc:  # the bad name is in compare, not in model
+            exc.field = "compare"
+            raise
         entries += [e for e in found if e not in entries]
     costs: list[tuple[PriceEntry, Decimal | None, str | None]] = [(main.entry, main.total + extra, None)]
     for e in entries[1:]:
@@ -215,7 +221,8 @@ def _compare(cat: PriceCatalog, main: RequestCost, names: list[str], req: Reques
             "tokens for the same text'. Every row prices the same token counts, so for the same text the "
             + (f"newer-tokenizer rows ({', '.join(newer)}) would cost about 30% more than shown relative to "
                f"{', '.join(previous)}" if newer and previous else "rows are not like for like"))
-    return rows, notes
+    warnings = [w for e in entries[1:] if (w := cat.lifecycle(e, d).warning())]
+    return rows, notes, warnings
 
 
 # -- api_cost ---------------------------------------------------------------------------------------
@@ -306,8 +313,9 @@ def api_cost(inp: dict) -> dict:
     if life.note():
         a.append(life.note())
     if inp.get("compare"):
-        out["comparison"], notes = _compare(cat, rc, list(inp["compare"]), req, extra, vol)
+        out["comparison"], notes, compared_warnings = _compare(cat, rc, list(inp["compare"]), req, extra, vol)
         a += notes
+        warnings += compared_warnings
     if life.warning():
         warnings.insert(0, life.warning())
     if rc.fast_fallback:
