@@ -40,10 +40,14 @@ def count(n: float | int | None) -> str:
     return f"{n:,.2f}".rstrip("0").rstrip(".")
 
 
-def _name(model_id: str) -> str:
+def _entry(model_id: str):
     from modelmath.tools.pricing.prices import active_catalog
 
-    entry = active_catalog().find(model_id)
+    return active_catalog().find(model_id)
+
+
+def _name(model_id: str) -> str:
+    entry = _entry(model_id)
     return entry.name if entry else model_id
 
 
@@ -76,7 +80,17 @@ def _item_line(row: dict) -> str:
     label = ITEM_WORDS.get(row["item"]) or row["item"][:1].upper() + row["item"][1:]
     if row.get("tokens") is not None and row.get("usd_per_mtok") is not None:
         return f"{label}: {count(row['tokens'])} tokens at {money(row['usd_per_mtok'])} per million tokens"
-    if row.get("quantity") is not None and row.get("unit"):  # server tools: searches, container-hours
+    if row.get("unit") == "container-hour" and row.get("quantity") is not None:
+        # In time a person reads (5 minutes, not 0.08 container-hours); after the free hours, the amount per
+        # request is not this time x the rate, so the line says so.
+        after = " after the free hours" if row.get("usd_per_month") is not None else ""
+        return (f"{label}: {duration(row['quantity'])} of container time per request, "
+                f"{money(row['usd_per_unit'])} per hour{after}")
+    if row.get("unit") == "search" and row.get("usd_per_unit") is not None:
+        per_1000 = money(Decimal(repr(row["usd_per_unit"])) * 1000)
+        n = row["quantity"]
+        return f"{label}: {count(n)} search{'' if n == 1 else 'es'} per request, {per_1000} per 1,000 searches"
+    if row.get("quantity") is not None and row.get("unit"):  # any other server tool
         unit = row["unit"]
         units = unit if row["quantity"] == 1 else unit + ("es" if unit.endswith(("s", "sh", "ch", "x")) else "s")
         price = f", {money(row['usd_per_unit'])} per {unit}" if row.get("usd_per_unit") is not None else ""
@@ -84,6 +98,56 @@ def _item_line(row: dict) -> str:
     extra = ", ".join(f"{k.replace('_', ' ')} {count(v) if isinstance(v, int | float) else v}" for k, v in row.items()
                       if k not in ("item",) and not k.startswith("usd_per_") and v is not None)
     return f"{label}: {extra}" if extra else label
+
+
+def duration(hours: float | int) -> str:
+    """Container time in words: 0.01 h → '36 seconds', 0.0833… → '5 minutes', 2 → '2 hours', 1.25 → '1.25 hours'."""
+    h_ = Decimal(repr(hours)) if isinstance(hours, float) else Decimal(hours)
+    if h_ * 60 < 1:
+        seconds = (h_ * 3600).quantize(Decimal("0.1")).normalize()
+        return f"{seconds:f} second{'' if seconds == 1 else 's'}"
+    if h_ < 1:
+        minutes = h_ * 60
+        shown = minutes.quantize(Decimal("0.1")).normalize()
+        return f"{shown:f} minute{'' if shown == 1 else 's'}"
+    return f"{count(hours)} hour{'' if h_ == 1 else 's'}"
+
+
+def _server_tool_words(r: dict) -> list[str]:
+    """What the server-tool lines mean, in words: the search results are input, code execution's 5-minute
+    minimum and its free hours (the catalog's own figures), so the per-request amounts can be followed."""
+    from modelmath.tools.pricing.prices import active_catalog
+
+    out = []
+    rows = {row.get("unit"): row for row in r["breakdown"] if row.get("unit")}
+    if "search" in rows:
+        out.append("Web searches are charged per search; the search results Claude reads are billed as input "
+                   "tokens, so they belong in the input tokens above. A search that fails is not charged.")
+    code = rows.get("container-hour")
+    ce = (active_catalog().server_tools or {}).get("code_execution") or {}
+    if code is not None and ce:
+        entered = (r.get("server_tools_per_request") or {}).get("code_execution_hours")
+        billed = Decimal(repr(code["quantity"]))
+        if entered is not None and billed > Decimal(repr(entered)):
+            out.append(f"Code execution is charged for at least {ce['minimum_minutes']} minutes each time, so the "
+                       f"{duration(entered)} entered per request count as {duration(code['quantity'])}.")
+        free, rate = Decimal(repr(ce["free_hours_per_month"])), money(code["usd_per_unit"])
+        if code.get("usd_per_month") is not None:
+            monthly = billed * Decimal(repr(r["requests_per_month"]))
+            charged = max(monthly - free, Decimal(0))
+            first = (f"Code execution: {count(float(monthly))} container-hours a month; each organization gets "
+                     f"the first {count(float(free))} hours of a month free")
+            if charged:
+                out.append(f"{first}, so {count(float(charged))} hours are charged at {rate} an hour "
+                           f"({money(code['usd_per_month'])} a month, shared over every request). This assumes the "
+                           "customer runs no other code execution.")
+            else:
+                out.append(f"{first}, so this workload's code execution costs nothing. This assumes the customer "
+                           "runs no other code execution.")
+        else:
+            out.append(f"Code execution: with no number of requests, the {count(float(free))} free hours each "
+                       f"organization gets a month are taken as already used, so every hour is charged at {rate}.")
+    return out
 
 
 def workload(r: dict) -> str:
@@ -111,6 +175,7 @@ def plain_assumptions(r: dict) -> list[str]:
     else:
         out.append(f"All {count(t['uncached_input_tokens'])} input tokens of each request are charged at the normal "
                    "input price (no prompt caching).")
+    out += _server_tool_words(r)
     if t.get("tool_use_system_prompt_tokens"):
         out.append(f"The request defines tools, so it also carries Anthropic's tool-use system prompt: "
                    f"{count(t['tool_use_system_prompt_tokens'])} more input tokens, counted above.")
@@ -276,15 +341,23 @@ def _html(r: dict, assumptions: list[str]) -> str:
 
 # -- text, Markdown, CSV -------------------------------------------------------------------------------
 
+# A compared model the customer cannot simply use says so beside its price (the warning has the dates).
+STATUS_WORDS = {"retired": "retired: requests to it fail", "deprecated": "deprecated: it will be retired",
+                "unreleased": "not yet released on that date"}
+
+
 def _compared(r: dict) -> list[str]:
     rows = (r.get("comparison") or [])[1:]
     big = _biggest(r)
     out = []
     for row in rows:
+        name = _name(row["model"])
+        if row.get("status") in STATUS_WORDS:
+            name += f" ({STATUS_WORDS[row['status']]})"
         if "note" in row:
-            out.append(f"{_name(row['model'])}: not priced ({row['note']})")
+            out.append(f"{name}: not priced ({row['note']})")
         else:
-            out.append(f"{_name(row['model'])}: {money(row.get(big.key))} {big.short} "
+            out.append(f"{name}: {money(row.get(big.key))} {big.short} "
                        f"({row['ratio_vs_first']:g} × the cost on {r['name']})")
     return out
 
@@ -329,7 +402,7 @@ def _csv(r: dict) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["model", "model_name", "item", "tokens_per_request", "usd_per_million_tokens", "usd_per_request",
-                "usd_per_day", "usd_per_month", "prices_as_of"])
+                "usd_per_day", "usd_per_month", "prices_as_of", "status"])
     as_of = r["price_list"]["as_of"]
 
     def cell(v):
@@ -338,13 +411,14 @@ def _csv(r: dict) -> str:
     for row in r["breakdown"]:
         w.writerow([cell(x) for x in (r["model"], r["name"], row["item"], row.get("tokens"), row.get("usd_per_mtok"),
                                       row.get("usd_per_request"), row.get("usd_per_day"), row.get("usd_per_month"),
-                                      as_of)])
+                                      as_of, r["status"])])
     w.writerow([cell(x) for x in (r["model"], r["name"], "total", None, None, r["usd_per_request"],
-                                  r.get("usd_per_day"), r.get("usd_per_month"), as_of)])
-    for row in (r.get("comparison") or [])[1:]:
+                                  r.get("usd_per_day"), r.get("usd_per_month"), as_of, r["status"])])
+    for row in (r.get("comparison") or [])[1:]:  # each compared model's own price-list date
+        entry = _entry(row["model"])
         w.writerow([cell(x) for x in (row["model"], _name(row["model"]), "total (compared)", None, None,
                                       row.get("usd_per_request"), row.get("usd_per_day"), row.get("usd_per_month"),
-                                      None)])
+                                      entry.as_of if entry else None, row.get("status"))])
     return out.getvalue()
 
 

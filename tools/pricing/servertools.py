@@ -112,9 +112,10 @@ def quote(catalog, web_searches: object, code_hours: object, vol: Volume,
             since = ce.get("free_with_web_tools_since")
             if searches and since and as_of >= date.fromisoformat(since):
                 warnings.append(
-                    "with web search in the request: code execution is free when the request includes "
-                    "web_search_20260209 or web_fetch_20260209 (or later versions) (Anthropic, since "
-                    f"{since}); this quote charges it as if an older tool version were used")
+                    "code execution is free when the same request uses the current web search or web fetch tool "
+                    f"(web_search_20260209 or web_fetch_20260209 or later; Anthropic, since {since}); this quote "
+                    "still charges it, as for older tool versions: with the current tools, leave the code "
+                    "execution line out")
     return items, assumptions, warnings
 
 

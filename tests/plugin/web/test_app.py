@@ -76,7 +76,7 @@ def test_quote_itemises_server_tools(client):
     assert r.status_code == 200
     table = r.json()["html"].split('id="quote-table"')[1].split("</table>")[0]
     # 2 searches x $10 / 1,000 = $0.02 a request, $200.00 a day, $6,000.00 a month; total $0.006 + $0.02 = $0.026.
-    row = table.split("Web search: 2 searches per request, $0.01 per search</th>")[1].split("</tr>")[0]
+    row = table.split("Web search: 2 searches per request, $10.00 per 1,000 searches</th>")[1].split("</tr>")[0]
     assert re.findall(r"\$[\d,.]+", row) == ["$0.02", "$200.00", "$6,000.00"]
     assert re.findall(r"\$[\d,.]+", table.split("<tfoot>")[1]) == ["$0.026", "$260.00", "$7,800.00"]
 

@@ -1,0 +1,79 @@
+"""The quote's words for a customer: what a support person pastes must carry every caveat the table shows, and
+each line's arithmetic must be followable.
+
+Prices, from Anthropic's pricing page (https://platform.claude.com/docs/en/about-claude/pricing, copy of
+2026-10-08): Claude Sonnet 5.5 $2 / $10 per million input / output tokens, Claude Sonnet 4.5 $3 / $15; web search
+"$10 per 1,000 searches"; code execution "Execution time has a minimum of 5 minutes", "1,550 free hours of usage
+per month", "$0.05 USD per hour, per container". Claude Sonnet 4.5 retires 2026-11-30 (deprecations page).
+Today is pinned to 2026-11-30 (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from modelmath.plugin.web import quote
+from modelmath.tools import registry
+
+WORKLOAD = {"model": "claude-sonnet-5-5", "input_tokens": 1500, "output_tokens": 300, "requests_per_day": 10000}
+
+
+def _render(inp: dict) -> quote.Quote:
+    out = registry.run_tool("api_cost", inp)
+    assert not out.is_error, out.result
+    return quote.render(out.result)
+
+
+def test_a_retired_compared_model_is_marked_in_the_copy_for_the_customer():
+    q = _render(WORKLOAD | {"compare": ["claude-sonnet-4-5-20250929", "claude-haiku-5-5"]})
+    # Sonnet 4.5: 1,500 x $3/1M + 300 x $15/1M = $0.009 a request x 10,000 x 30 = $2,700.00 a month.
+    for text in (q.text, q.markdown):
+        assert "Claude Sonnet 4.5 (retired: requests to it fail): $2,700.00 a month" in text
+        assert "is retired on the Claude API since 2026-11-30" in text  # the warning, with its date
+        assert "Claude Haiku 5.5: $90.00 a month" in text  # a current model carries no mark
+    rows = {row["model"]: row for row in csv.DictReader(io.StringIO(q.csv)) if row["item"] == "total (compared)"}
+    assert rows["claude-sonnet-4-5-20250929"]["status"] == "retired"
+    assert rows["claude-sonnet-4-5-20250929"]["usd_per_month"] == "2700.0"
+    assert rows["claude-haiku-5-5"]["status"] == "current"
+    assert rows["claude-haiku-5-5"]["prices_as_of"]  # was empty for compared rows
+
+
+def test_code_execution_below_the_minimum_and_the_free_hours_are_said_in_words():
+    q = _render(WORKLOAD | {"code_execution_hours": 0.01})
+    # 0.01 h = 36 seconds, below the 5-minute minimum: billed 5 minutes = 1/12 h per request.
+    # 300,000 requests a month x 1/12 h = 25,000 h; minus 1,550 free = 23,450 h x $0.05 = $1,172.50 a month.
+    assert "Code execution: 5 minutes of container time per request, $0.05 per hour after the free hours" in q.text
+    assert "the 36 seconds entered per request count as 5 minutes" in q.text
+    assert "25,000 container-hours a month" in q.text and "23,450 hours are charged at $0.05 an hour" in q.text
+    assert "($1,172.50 a month, shared over every request)" in q.text
+    # Tokens $1,800.00 + code execution $1,172.50 = $2,972.50 a month.
+    assert "Per month (30 days): $2,972.50" in q.text
+
+
+def test_code_execution_within_the_free_hours_costs_nothing_and_says_so():
+    # 10 a day x 30 = 300 requests x 5 minutes = 25 h a month, under the 1,550 free hours.
+    q = _render(WORKLOAD | {"requests_per_day": 10, "code_execution_hours": 0.01})
+    assert "25 container-hours a month" in q.text and "costs nothing" in q.text
+
+
+def test_code_execution_without_a_volume_charges_every_hour():
+    q = _render({"model": "claude-sonnet-5-5", "input_tokens": 1500, "output_tokens": 300,
+                 "code_execution_hours": 1.25})
+    # 1.25 h x $0.05 = $0.0625; with tokens $0.006: $0.0685.
+    assert "1.25 hours of container time per request, $0.05 per hour = $0.0625" in q.text
+    assert "free hours each organization gets a month are taken as already used" in q.text
+
+
+def test_web_searches_read_as_anthropic_prices_them():
+    q = _render(WORKLOAD | {"web_searches": 2})
+    assert "Web search: 2 searches per request, $10.00 per 1,000 searches = $0.02" in q.text
+    assert "search results Claude reads are billed as input tokens" in q.text
+
+
+def test_duration_words():
+    assert quote.duration(0.01) == "36 seconds"
+    assert quote.duration(5 / 60) == "5 minutes"
+    assert quote.duration(0.5) == "30 minutes"
+    assert quote.duration(1) == "1 hour"
+    assert quote.duration(2) == "2 hours"
