@@ -24,6 +24,9 @@ from ..errors import InvalidInput
 
 STATUSES = ("unreleased", "current", "legacy", "deprecated", "retired")
 WARN_DAYS = 60  # retiring within this many days → a warning with the date and the replacement
+# The warning is read by people quoting customers: the entry's field names in words.
+UNCONFIRMED_WORDS = {"deprecated_on": "deprecation date", "retires_on": "retirement date",
+                     "replacement": "replacement"}
 
 _today: Callable[[], date] = date.today
 
@@ -91,7 +94,9 @@ class Lifecycle:
     def _caveat(self) -> str:
         if not self.dates_unconfirmed:
             return ""
-        return (f" ({', '.join(self.dates_unconfirmed)} reported by a third party, not confirmed on Anthropic's "
+        words = [UNCONFIRMED_WORDS.get(f, f) for f in self.dates_unconfirmed]
+        listed = " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+        return (f" (the {listed} reported by a third party, not confirmed on Anthropic's "
                 "pages; see notes)")
 
     def warning(self) -> str | None:

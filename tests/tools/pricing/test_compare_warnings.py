@@ -29,6 +29,9 @@ def test_a_compared_model_retiring_within_60_days_is_warned_about():
     r = registry.run_tool("api_cost", WORKLOAD | {"compare": ["claude-opus-4-5-20251101"]}).result
     w = [w for w in r["warnings"] if "Claude Opus 4.5" in w]
     assert len(w) == 1 and "2027-01-22" in w[0] and "in 53 days" in w[0]
+    # The third-party caveat in words a customer can read, not the catalog's field names.
+    assert "the deprecation date, retirement date and replacement reported by a third party" in w[0]
+    assert "deprecated_on" not in w[0] and "retires_on" not in w[0]
 
 
 def test_current_compared_models_add_no_warning():
