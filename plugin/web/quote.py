@@ -184,7 +184,12 @@ def plain_assumptions(r: dict) -> list[str]:
         pct = (Decimal(repr(modifiers["inference_geo_us_multiplier"])) - 1) * 100
         out.append(f"Processed in the United States only: every token price is {pct.normalize():f}% higher.")
     if modifiers.get("fast_mode"):
-        out.append("Fast mode: faster output, at the model's fast-mode prices.")
+        lp = p.get("list_prices") or {}
+        rates = (f" ({money(lp['input_usd_per_mtok'])} input and {money(lp['output_usd_per_mtok'])} output per "
+                 "million tokens, before any other change listed here)" if lp.get("input_usd_per_mtok") is not None
+                 and lp.get("output_usd_per_mtok") is not None else "")
+        out.append(f"Fast mode: faster output, at {r['name']}'s fast-mode prices{rates}; prompt-cache prices in "
+                   "fast mode follow Anthropic's rule that the cache multipliers apply on top of them.")
     if p.get("tier") == "long context":
         out.append("The prompt is long enough that the whole request is charged at the model's long-context prices.")
     if p.get("batch_discount") is not None:
@@ -196,13 +201,28 @@ def plain_assumptions(r: dict) -> list[str]:
     else:
         out.append(f"Anthropic's list prices for {r['name']} {prices_date(r)}; negotiated discounts, credits and "
                    "taxes are not included.")
-    tokenizers = {row.get("tokenizer") for row in r.get("comparison") or [] if row.get("tokenizer")}
-    if len(tokenizers) > 1:
-        out.append("The compared models do not count text the same way: Claude 4.7 and later count the same text as "
-                   "about 30% more tokens, so for the same text they cost about 30% more than shown here.")
+    out += _tokenizer_words(r)
     out.append("The quote is only as good as the token counts entered: the API reports the real counts with every "
                "response.")
     return out
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _tokenizer_words(r: dict) -> list[str]:
+    """Which compared models count the same text as more tokens, by name ('Claude 4.7 and later' and 'they'
+    left a reader to work out which columns were meant and in which direction)."""
+    rows = r.get("comparison") or []
+    newer = [_name(row["model"]) for row in rows if row.get("tokenizer") == "newer"]
+    previous = [_name(row["model"]) for row in rows if row.get("tokenizer") == "previous"]
+    if not newer or not previous:
+        return []
+    return [f"Every model here is priced for the same number of tokens, but the same text is about 30% more tokens "
+            f"on {_and(newer)} than on {_and(previous)} (Anthropic: Claude 4.7 and later models use a newer "
+            f"tokenizer). For the same text, {_and(newer)} would cost about 30% more, relative to "
+            f"{_and(previous)}, than shown here."]
 
 
 def prices_date(r: dict) -> str:
@@ -329,7 +349,8 @@ def _html(r: dict, assumptions: list[str]) -> str:
         basis = (f'Prices for <strong>{h(r["name"])}</strong> ({h(r["status"])}) from the price file '
                  f'<code>{h(p["price_file"])}</code>, as of <strong>{h(p["as_of"])}</strong>')
     else:
-        basis = (f'Anthropic list prices for <strong>{h(r["name"])}</strong> ({h(r["status"])}) '
+        fast = "fast-mode " if (p.get("modifiers") or {}).get("fast_mode") else ""
+        basis = (f'Anthropic {fast}list prices for <strong>{h(r["name"])}</strong> ({h(r["status"])}) '
                  f'<strong>{h(prices_date(r))}</strong>{checked}')
     prices = (f'<h3>Price list used</h3><p id="quote-prices">{basis}: {h(_list_prices(p))}.</p>'
               f'<p class="source">Source: {_source_links(p["source"])}</p>')

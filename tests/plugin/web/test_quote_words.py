@@ -77,3 +77,28 @@ def test_duration_words():
     assert quote.duration(0.5) == "30 minutes"
     assert quote.duration(1) == "1 hour"
     assert quote.duration(2) == "2 hours"
+
+
+def test_the_tokenizer_note_names_which_models_count_more_tokens():
+    # Anthropic's pricing page: "Claude 4.7 and later models ... use a newer tokenizer ... approximately 30% more
+    # tokens for the same text. ... Claude Sonnet 4.6 and earlier models use the previous tokenizer."
+    q = _render(WORKLOAD | {"compare": ["claude-sonnet-4-6", "claude-haiku-5-5"]})
+    assert ("the same text is about 30% more tokens on Claude Sonnet 5.5 and Claude Haiku 5.5 than on Claude "
+            "Sonnet 4.6") in q.text
+    assert "Claude Sonnet 5.5 and Claude Haiku 5.5 would cost about 30% more, relative to Claude Sonnet 4.6" in q.text
+    same = _render(WORKLOAD | {"compare": ["claude-haiku-5-5"]})  # both newer: nothing to say
+    assert "30% more tokens" not in same.text
+
+
+def test_fast_mode_says_its_prices_in_the_price_list_and_the_assumptions():
+    # Anthropic's pricing page, fast mode table: "| Claude Opus 5.5 | $8 / MTok | $40 / MTok |"; US-only inference
+    # is x1.1 on top ("Data residency multipliers apply on top of fast mode pricing"):
+    # 1,000 x $8.80/1M + 1,000 x $44/1M = $0.0088 + $0.044 = $0.0528 a request.
+    out = registry.run_tool("api_cost", {"model": "claude-opus-5-5", "input_tokens": 1000, "output_tokens": 1000,
+                                         "fast": True, "inference_geo": "us"})
+    q = quote.render(out.result)
+    assert out.result["usd_per_request"] == 0.0528
+    assert "Anthropic fast-mode list prices for <strong>Claude Opus 5.5</strong>" in q.html
+    assert "Claude Opus 5.5's fast-mode prices ($8.00 input and $40.00 output per million tokens" in q.text
+    plain = _render({"model": "claude-opus-5-5", "input_tokens": 1000, "output_tokens": 1000})
+    assert "fast-mode" not in plain.html
