@@ -15,7 +15,7 @@ FIELDS: dict[str | tuple[str, str], tuple[str, str]] = {
                      "Everything sent to Claude in one request: instructions, documents, the conversation so far. "
                      "About 1,000 tokens is 750 words of English."),
     "output_tokens": ("Output tokens per request", "The length of Claude's reply."),
-    "requests_per_day": ("Requests per day", ""),
+    "requests_per_day": ("Requests per day", "Leave empty for the cost of one request."),
     "requests_per_month": ("Requests per month", "Instead of requests per day."),
     "days_per_month": ("Days in a month", "30 if left empty."),
     "cache_read_tokens": ("Input tokens read from the prompt cache",
@@ -23,15 +23,21 @@ FIELDS: dict[str | tuple[str, str], tuple[str, str]] = {
     "cache_write_tokens": ("Input tokens written to the prompt cache",
                            "The part of the input stored so later requests can reuse it."),
     "cache_ttl": ("How long the cache keeps them", "5 minutes if not chosen."),
-    "batch": ("Batch API (answers come back later, at a discount)", ""),
+    "batch": ("Batch API (answers come back later, at a discount)",
+              "A discount on every token price; the quote says how much."),
     ("api_cost", "compare"): ("Compare with", "Up to three more models, priced for the same workload."),
     "as_of": ("Prices and model status on this date", "Today if left empty."),
-    "inference_geo": ("Where the request is processed", ""),
+    "inference_geo": ("Where the request is processed",
+                      "United States only is priced higher (the quote says how much) and exists on Claude 4.6 and "
+                      "later models only."),
     "fast": ("Fast mode", "Faster output at a higher price, on models that offer it."),
-    "web_searches": ("Web searches per request", ""),
+    "web_searches": ("Web searches per request",
+                     "Charged per search; the search results Claude reads count as input tokens."),
     "code_execution_hours": ("Code execution hours per request", "Container time for Claude's code tool."),
     "tools_in_request": ("The request includes tool definitions",
                          "Adds the model's tool-use system prompt to the input tokens."),
+    ("api_cost", "tool_choice"): ("How Claude may use the tools",
+                                  "Only with the box above ticked. Most requests let Claude decide."),
     # other calculators: these readers know the terms, so labels stay close to the field names
     ("self_hosting_cost", "claude_model"): ("Claude model to compare with", "The current Sonnet if not chosen."),
     "gpu_usd_per_hour": ("GPU price ($ per GPU-hour)", ""),
@@ -44,6 +50,8 @@ FIELDS: dict[str | tuple[str, str], tuple[str, str]] = {
 ENUM_LABELS: dict[str, dict[str, str]] = {
     "cache_ttl": {"5m": "5 minutes", "1h": "1 hour"},
     "inference_geo": {"global": "Anywhere (global)", "us": "United States only"},
+    "tool_choice": {"auto": "Claude decides (auto)", "none": "No tool use (none)", "any": "Must use a tool (any)",
+                    "tool": "Must use one named tool (tool)"},
 }
 
 # The quote page shows these first; every other api_cost input goes under "More options".
