@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import ask, forms, pages, quote
+from . import ask, forms, pages, plain, quote
 from .guard import Guard, guarded
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -99,7 +99,7 @@ def build_app(config: WebConfig) -> Starlette:
         if "input_tokens" in inp and "output_tokens" in inp and not error:
             outcome = registry.run_tool("api_cost", inp)
             if outcome.is_error:
-                error = outcome.result
+                error = _plain_quote_error(outcome.result)
             else:
                 result_html = quote.render(outcome.result).html
         return _html(pages.quote_page(values, result_html, error, version=version))
@@ -148,7 +148,7 @@ def build_app(config: WebConfig) -> Starlette:
             return JSON(problem, 400)
         outcome = registry.run_tool("api_cost", inp)
         if outcome.is_error:
-            return JSON(outcome.result, _status(outcome.result))
+            return JSON(_plain_quote_error(outcome.result), _status(outcome.result))
         q = quote.render(outcome.result)
         return JSON({"result": outcome.result, "html": q.html, "text": q.text, "markdown": q.markdown, "csv": q.csv})
 
@@ -203,6 +203,12 @@ def _not_found_page(title_html: str, version: str) -> HTMLResponse:
     body = f'<h1>{title_html}</h1><p><a href="/">The quote page</a> · <a href="/calculators">All calculators</a></p>'
     return HTMLResponse(pages.layout("Not found", body, active="", scripts=(), version=version), 404,
                         headers=SECURITY_HEADERS)
+
+
+def _plain_quote_error(result: dict) -> dict:
+    """The quote page's readers get the error in the form's words (plain.py); the tools API keeps MCP's."""
+    fields = list(registry.get_tool("api_cost").schema_for_validation.get("properties", {}))
+    return plain.error("api_cost", fields, result)
 
 
 def _compare_problem(inp: object) -> dict | None:
