@@ -185,6 +185,13 @@ def datalist(ident: str, options: Sequence[Choice]) -> str:
     return f'<datalist id="{h(ident)}">{items}</datalist>'
 
 
+def ungroup(text: str) -> str:
+    """'10,000' / '1 500 000' / '1_500' → digits; a separator counts only before a group of exactly three digits,
+    so '1,5' (a decimal comma in much of Europe) is left as it is and refused, not read as 15. static/app.js's
+    parseNumber follows the same rule."""
+    return re.sub(r"(?<=\d)[, _](?=\d{3}(?!\d))", "", text)
+
+
 def query_input(schema: Mapping, get_list) -> tuple[dict, dict]:
     """A tool input from URL query parameters (a shared quote link), and the raw values to put back in the
     form. Numbers are read as the page's script reads them ("10,000", "1.5k"); what cannot be read is passed
@@ -205,7 +212,7 @@ def query_input(schema: Mapping, get_list) -> tuple[dict, dict]:
             continue
         text = raw[0]
         values[name] = text
-        plain = re.sub(r"(?<=\d)[, ](?=\d)", "", text)
+        plain = ungroup(text)
         if kind == "integer":
             try:
                 inp[name] = parse_count(plain, field=name)

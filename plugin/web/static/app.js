@@ -45,9 +45,11 @@ const MM = (() => {
   // -- reading a generated form ---------------------------------------------------------------------
   const SUFFIX = { "": 1, k: 1e3, m: 1e6, b: 1e9, g: 1e9, t: 1e12, ki: 1024, mi: 1048576, gi: 1073741824 };
 
-  // "10,000" → 10000, "1.5k" → 1500, "32Ki" → 32768 (the CLI's rules); null when it is not a number.
+  // "10,000" → 10000, "1.5k" → 1500, "32Ki" → 32768 (the CLI's rules); null when it is not a number. A comma,
+  // space or underscore groups digits only before exactly three of them: "1,5" (a decimal comma) is refused,
+  // not read as 15 (forms.py ungroup, the same rule for links).
   function parseNumber(text) {
-    const t = text.trim().replace(/(\d)[,_ ](?=\d)/g, "$1");
+    const t = text.trim().replace(/(\d)[,_ ](?=\d{3}(?!\d))/g, "$1");
     const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*([a-z]{0,2})$/i.exec(t);
     if (!m || !(m[2].toLowerCase() in SUFFIX)) return null;
     const value = Number(m[1]) * SUFFIX[m[2].toLowerCase()];

@@ -29,3 +29,15 @@ def test_no_quote_hint_names_a_json_field(page):
 def test_tool_choice_options_say_what_they_do(page):
     select = page.split('name="tool_choice"')[1].split("</select>")[0]
     assert ">Claude decides (auto)</option>" in select and ">Must use a tool (any)</option>" in select
+
+
+def test_a_link_never_misreads_a_decimal_comma():
+    from modelmath.plugin.web.forms import ungroup
+
+    assert [ungroup(t) for t in ("10,000", "1 500 000", "1_500", "1,234,567")] == \
+        ["10000", "1500000", "1500", "1234567"]
+    assert [ungroup(t) for t in ("1,5", "12,3456")] == ["1,5", "12,3456"]
+    client = TestClient(build_app(WebConfig()), base_url="http://127.0.0.1:8001")
+    page = client.get("/?model=sonnet-5.5&input_tokens=1500&output_tokens=300&requests_per_day=1,5").text
+    # Was 15 requests a day: $0.006 x 15 x 30 = $2.70 a month.
+    assert "$2.70" not in page and "must be a whole number" in page
