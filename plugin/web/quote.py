@@ -268,9 +268,10 @@ def _costs_table(r: dict) -> str:
         cells = "".join(f'<td class="num">{money(row.get(p.key))}</td>' for p in periods)
         rows.append(f'<tr><th scope="row">{h(_item_line(row))}</th>{cells}</tr>')
     total = "".join(f'<td class="num"><strong>{money(r.get(p.key))}</strong></td>' for p in periods)
-    return (f'<table class="costs" id="quote-table"><caption>What {h(r["name"])} costs for this workload</caption>'
-            f'<thead><tr><th scope="col">Item</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
-            f'<tfoot><tr><th scope="row">Total</th>{total}</tr></tfoot></table>')
+    # In a scrolling box: on a phone the table scrolls by itself instead of pushing the page sideways.
+    return (f'<div class="scroll"><table class="costs" id="quote-table"><caption>What {h(r["name"])} costs for '
+            f'this workload</caption><thead><tr><th scope="col">Item</th>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody><tfoot><tr><th scope="row">Total</th>{total}</tr></tfoot></table></div>')
 
 
 def _chart(r: dict, rows: list[dict]) -> str:

@@ -208,3 +208,36 @@ def test_a_lookup_hint_meant_for_claude_reads_as_plain_words(browser, site):
     assert "unknown GPU 'h1000'" in error and "h100-sxm" in error
     assert "the GPU catalog on the Calculators page lists every GPU" in error
     assert "gpu_lookup" not in error and "with no gpu" not in error
+
+
+def test_number_grouping_never_misreads_a_decimal_comma(browser, site):
+    # "1,5" is one and a half where a comma is the decimal mark: it must be refused, not read as 15 (it was).
+    browser.get(site.url + "/")
+    parse = lambda text: browser.execute_script("return MM.parseNumber(arguments[0])", text)  # noqa: E731
+    assert [parse(t) for t in ("10,000", "1 500 000", "1_500", "1.5k", "1,234,567")] == \
+        [10000, 1500000, 1500, 1500, 1234567]
+    assert [parse(t) for t in ("1,5", "12,3456", "1,50,000")] == [None, None, None]
+    # Typed into the form, the server names the field instead of quoting 15 requests a day.
+    Select(browser.find_element(By.NAME, "model")).select_by_value("claude-sonnet-5-5")
+    for name, text in (("input_tokens", "1500"), ("output_tokens", "300"), ("requests_per_day", "1,5")):
+        browser.find_element(By.NAME, name).clear()
+        browser.find_element(By.NAME, name).send_keys(text)
+    error = wait(browser, lambda d: d.find_element(By.ID, "api_cost-requests_per_day-error").text or None)
+    assert "“Requests per day”" in error and "1,5" in error
+
+
+def test_the_quote_fits_a_phone_screen(browser, site):
+    browser.set_window_size(500, 900)  # headless Chromium's narrowest window
+    try:
+        browser.get(site.url + "/?model=claude-sonnet-5-5&input_tokens=1500&output_tokens=300&requests_per_day=10000"
+                    "&compare=claude-haiku-5-5&compare=claude-opus-5-5&compare=claude-sonnet-4-6")
+        wait(browser, lambda d: cells(d, "#quote-table tfoot td") == ["$0.006", "$60.00", "$1,800.00"])
+        # The page never scrolls sideways (the cost table pushed it to 552 px in a 485 px window); wide tables
+        # scroll inside their own box.
+        widths = browser.execute_script("return [document.documentElement.scrollWidth, "
+                                        "document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], widths
+        table = browser.find_element(By.ID, "quote-table")
+        assert table.rect["x"] + table.rect["width"] <= widths[1]  # the monthly total is on screen
+    finally:
+        browser.set_window_size(1280, 1400)
