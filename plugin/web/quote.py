@@ -202,9 +202,28 @@ def plain_assumptions(r: dict) -> list[str]:
         out.append(f"Anthropic's list prices for {r['name']} {prices_date(r)}; negotiated discounts, credits and "
                    "taxes are not included.")
     out += _tokenizer_words(r)
+    if _rounding_shows(r):
+        out.append("Each line is rounded to the cent (below $1, to at most six decimals) and the total is worked "
+                   "out before rounding, so the lines can add up to a cent more or less than the total shown.")
     out.append("The quote is only as good as the token counts entered: the API reports the real counts with every "
                "response.")
     return out
+
+
+def _shown(value: float | int | None) -> Decimal | None:
+    """The amount as the page prints it (None for '—' or '<$0.000001')."""
+    text = money(value)
+    return None if not text.startswith("$") else Decimal(text[1:].replace(",", ""))
+
+
+def _rounding_shows(r: dict) -> bool:
+    """Whether, in some column, the printed lines do not add up to the printed total."""
+    for p in _periods(r):
+        lines = [_shown(row.get(p.key)) for row in r["breakdown"]]
+        total = _shown(r.get(p.key))
+        if total is not None and None not in lines and sum(lines) != total:
+            return True
+    return False
 
 
 def _and(names: list[str]) -> str:

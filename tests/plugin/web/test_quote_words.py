@@ -102,3 +102,18 @@ def test_fast_mode_says_its_prices_in_the_price_list_and_the_assumptions():
     assert "Claude Opus 5.5's fast-mode prices ($8.00 input and $40.00 output per million tokens" in q.text
     plain = _render({"model": "claude-opus-5-5", "input_tokens": 1000, "output_tokens": 1000})
     assert "fast-mode" not in plain.html
+
+
+def test_lines_that_do_not_add_up_to_the_total_by_rounding_say_why():
+    # Claude Opus 5.5 ($4 input, $0.20 cache read, $20 output per million tokens; Anthropic's pricing page),
+    # 24,798 input of which 11,848 cache reads, 4,463 output, 4,551 requests a day:
+    #   input      12,950 x $4/1M    = $0.0518    x 4,551 = $235.7418   → $235.74
+    #   cache read 11,848 x $0.20/1M = $0.0023696 x 4,551 = $10.7840496 → $10.78
+    #   output      4,463 x $20/1M   = $0.08926   x 4,551 = $406.22026  → $406.22
+    #   total                                               $652.7461096 → $652.75, but the lines add to $652.74.
+    q = _render({"model": "claude-opus-5-5", "input_tokens": 24798, "cache_read_tokens": 11848,
+                 "output_tokens": 4463, "requests_per_day": 4551})
+    assert "Per day:             $652.75" in q.text
+    assert "the lines can add up to a cent more or less than the total shown" in q.text
+    exact = _render(WORKLOAD)  # $0.003 + $0.003 = $0.006, $30 + $30 = $60, $900 + $900 = $1,800: nothing to say
+    assert "a cent more or less" not in exact.text
