@@ -198,9 +198,16 @@ def plain_assumptions(r: dict) -> list[str]:
     if p.get("price_file"):
         out.append(f"Prices for {r['name']} from {p['source']}, as of {p['as_of']} (a price file, not Anthropic's "
                    "list prices); taxes and credits are not included.")
+    elif r.get("status") == "unreleased":  # there were no list prices on that date
+        out.append(f"{r['name']} was not released on {r['as_of']}: priced at its launch list prices; negotiated "
+                   "discounts, credits and taxes are not included.")
     else:
         out.append(f"Anthropic's list prices for {r['name']} {prices_date(r)}; negotiated discounts, credits and "
                    "taxes are not included.")
+    on = p.get("prices_on") or r.get("as_of")
+    if on and not p.get("price_file") and on > p["as_of"]:
+        out.append(f"The price list was last checked on {p['as_of']}: a change Anthropic made after that day is "
+                   "not in this quote.")
     out += _tokenizer_words(r)
     if _rounding_shows(r):
         out.append("Each line is rounded to the cent (below $1, to at most six decimals) and the total is worked "

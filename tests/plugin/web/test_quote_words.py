@@ -117,3 +117,18 @@ def test_lines_that_do_not_add_up_to_the_total_by_rounding_say_why():
     assert "the lines can add up to a cent more or less than the total shown" in q.text
     exact = _render(WORKLOAD)  # $0.003 + $0.003 = $0.006, $30 + $30 = $60, $900 + $900 = $1,800: nothing to say
     assert "a cent more or less" not in exact.text
+
+
+def test_a_date_after_the_price_list_was_checked_says_so():
+    # The built-in catalog was checked 2026-11-30 (tools/data/claude_prices.json "as_of"); a quote for a later
+    # date cannot know later changes.
+    q = _render(WORKLOAD | {"as_of": "2027-03-01"})
+    assert "The price list was last checked on 2026-11-30" in q.text
+    assert "last checked" not in _render(WORKLOAD).text  # today is the check date
+
+
+def test_an_unreleased_model_is_not_said_to_have_list_prices_on_that_date():
+    # Claude Sonnet 5.5 was released 2026-09-28 (Anthropic release notes).
+    q = _render(WORKLOAD | {"as_of": "2026-01-01"})
+    assert "Claude Sonnet 5.5 was not released on 2026-01-01: priced at its launch list prices" in q.text
+    assert "list prices for Claude Sonnet 5.5 in force on 2026-01-01" not in q.text.split("This estimate")[1]
