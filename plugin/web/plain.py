@@ -18,7 +18,7 @@ _RULES = (
 )
 _JARGON = (("the API returns a 400 error for it", "Anthropic's API refuses it"),
            ("the API returns a 400 error", "Anthropic's API refuses it"), ("returns a 400 error", "is refused"),
-           ("per MTok", "per million tokens"))
+           ("per MTok", "per million tokens"), (", got a string", ", got"), (", got a number", ", got"))
 _MODEL_ID = re.compile(r"\bclaude-[a-z0-9]+(?:-[a-z0-9]+)*\b")
 
 

@@ -21,6 +21,8 @@ def client() -> TestClient:
     ({"days_per_month": 0}, "days_per_month", "“Days in a month” must be more than 0 (got 0)"),
     ({"code_execution_hours": -1}, "code_execution_hours",
      "“Code execution hours per request” must be at least 0 (got -1)"),
+    ({"input_tokens": "1e400"}, "input_tokens", '“Input tokens per request” must be a whole number, got "1e400"'),
+    ({"input_tokens": 1.5}, "input_tokens", "“Input tokens per request” must be a whole number, got 1.5"),
     ({"requests_per_day": 5, "requests_per_month": 5}, "requests_per_month",
      "give “Requests per day” or “Requests per month”, not both"),
 ])
