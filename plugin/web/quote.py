@@ -303,7 +303,9 @@ def _costs_table(r: dict) -> str:
 def _chart(r: dict, rows: list[dict]) -> str:
     """Horizontal bars, one per model, of the largest period's cost; the table beside it has the numbers."""
     period = _biggest(r)
-    priced = [(_name(row["model"]), row[period.key]) for row in rows if row.get(period.key) is not None]
+    # A model the customer cannot simply switch to says so on its bar too.
+    priced = [(_name(row["model"]) + (" (retired)" if row.get("status") == "retired" else ""), row[period.key])
+              for row in rows if row.get(period.key) is not None]
     if len(priced) < 2:
         return ""
     top = max(v for _, v in priced) or 1
@@ -349,7 +351,9 @@ def _compare_html(r: dict) -> str:
             line("Price per million tokens (input / output)",
                  [h(_in_out(row.get("usd_per_mtok_in_out"))) for row in rows])]
     if len({row.get("tokenizer") for row in rows}) > 1:
-        body.append(line("Counts text with", [h(f"{row.get('tokenizer') or '?'} tokenizer") for row in rows]))
+        words = {"newer": "about 30% more tokens", "previous": "fewer tokens (older counting)"}
+        body.append(line("The same text counts as", [h(words.get(row.get("tokenizer") or "", "not known"))
+                                                      for row in rows]))
     for i, p in enumerate(periods):  # a model that cannot be priced says why once, in the first row
         body.append(line(p.title, [money(row.get(p.key)) if "note" not in row else
                                    f'<span class="note">{h(row["note"])}</span>' if i == 0 else "—"

@@ -132,3 +132,13 @@ def test_an_unreleased_model_is_not_said_to_have_list_prices_on_that_date():
     q = _render(WORKLOAD | {"as_of": "2026-01-01"})
     assert "Claude Sonnet 5.5 was not released on 2026-01-01: priced at its launch list prices" in q.text
     assert "list prices for Claude Sonnet 5.5 in force on 2026-01-01" not in q.text.split("This estimate")[1]
+
+
+def test_the_side_by_side_table_and_chart_in_plain_words():
+    q = _render(WORKLOAD | {"compare": ["claude-sonnet-4-5-20250929"]})
+    table = q.html.split('id="compare-table"')[1].split("</table>")[0]
+    # Sonnet 5.5 uses the newer tokenizer, Sonnet 4.5 the previous one (Anthropic's pricing page).
+    assert "The same text counts as" in table and "tokenizer" not in table
+    assert "about 30% more tokens" in table and "fewer tokens (older counting)" in table
+    chart = q.html.split('<svg class="chart"')[1].split("</svg>")[0]
+    assert "Claude Sonnet 4.5 (retired)" in chart and "Claude Sonnet 5.5 (retired)" not in chart
