@@ -176,6 +176,7 @@ def plain_assumptions(r: dict) -> list[str]:
         out.append(f"All {count(t['uncached_input_tokens'])} input tokens of each request are charged at the normal "
                    "input price (no prompt caching).")
     out += _server_tool_words(r)
+    out += _deprecation_words(r)
     if t.get("tool_use_system_prompt_tokens"):
         out.append(f"The request defines tools, so it also carries Anthropic's tool-use system prompt: "
                    f"{count(t['tool_use_system_prompt_tokens'])} more input tokens, counted above.")
@@ -231,6 +232,20 @@ def _rounding_shows(r: dict) -> bool:
         if total is not None and None not in lines and sum(lines) != total:
             return True
     return False
+
+
+def _deprecation_words(r: dict) -> list[str]:
+    """A deprecated model more than WARN_DAYS from retirement gets no warning from the tool (only a calculation
+    note); the customer's copy still says it is being retired, and what replaces it."""
+    from modelmath.tools.pricing.lifecycle import WARN_DAYS
+
+    life = r.get("lifecycle") or {}
+    days = life.get("days_to_retirement")
+    if life.get("status") != "deprecated" or (days is not None and days <= WARN_DAYS):
+        return []
+    when = f" and retires on {life['retires_on']}" if life.get("retires_on") else "; its retirement date is not set"
+    instead = f"; Anthropic suggests {_name(life['replacement'])} instead" if life.get("replacement") else ""
+    return [f"{r['name']} is deprecated (since {life['deprecated_on']}){when}{instead}."]
 
 
 def _and(names: list[str]) -> str:

@@ -142,3 +142,16 @@ def test_the_side_by_side_table_and_chart_in_plain_words():
     assert "about 30% more tokens" in table and "fewer tokens (older counting)" in table
     chart = q.html.split('<svg class="chart"')[1].split("</svg>")[0]
     assert "Claude Sonnet 4.5 (retired)" in chart and "Claude Sonnet 5.5 (retired)" not in chart
+
+
+def test_a_deprecated_model_far_from_retirement_says_so_in_the_copy():
+    # Deprecations page: claude-sonnet-4-5-20250929 deprecated 2026-09-30, retires 2026-11-30, replacement
+    # claude-sonnet-5-5. On 2026-09-30 that is 61 days away (Sep 30 → Oct 31 = 31 days, → Nov 30 = 30 more), past
+    # the 60-day warning, so only this line tells the customer.
+    q = _render({"model": "claude-sonnet-4-5-20250929", "input_tokens": 1000, "output_tokens": 100,
+                 "as_of": "2026-09-30"})
+    assert ("Claude Sonnet 4.5 is deprecated (since 2026-09-30) and retires on 2026-11-30; Anthropic suggests "
+            "Claude Sonnet 5.5 instead.") in q.text
+    soon = _render({"model": "claude-sonnet-4-5-20250929", "input_tokens": 1000, "output_tokens": 100,
+                    "as_of": "2026-10-01"})  # 60 days: the warning says it, once
+    assert "is deprecated (since" not in soon.text and "retires on 2026-11-30 (in 60 days)" in soon.text
