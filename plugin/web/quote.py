@@ -362,9 +362,16 @@ def _compare_html(r: dict) -> str:
     def line(title: str, cells: list[str]) -> str:
         return f'<tr><th scope="row">{h(title)}</th>{"".join(f"<td class=num>{c}</td>" for c in cells)}</tr>'
 
+    # The tool gives each model's list input/output price; the costs below include the quote's options, so the
+    # row says which options it is before (a Batch quote showed $2.00 / $10.00 beside a $1.00 line item).
+    pl = r["price_list"]
+    mods = [name for name, on in (("the Batch discount", pl.get("batch_discount") is not None),
+                                  ("US-only pricing", (pl.get("modifiers") or {}).get("inference_geo_us_multiplier")),
+                                  ("fast mode", (pl.get("modifiers") or {}).get("fast_mode")),
+                                  ("the long-context prices", pl.get("tier") == "long context")) if on]
+    title = "List price per million tokens (input / output)" + (f", before {_and(mods)}" if mods else "")
     body = [line("Status", [h(row["status"]) for row in rows]),
-            line("Price per million tokens (input / output)",
-                 [h(_in_out(row.get("usd_per_mtok_in_out"))) for row in rows])]
+            line(title, [h(_in_out(row.get("usd_per_mtok_in_out"))) for row in rows])]
     if len({row.get("tokenizer") for row in rows}) > 1:
         words = {"newer": "about 30% more tokens", "previous": "fewer tokens (older counting)"}
         body.append(line("The same text counts as", [h(words.get(row.get("tokenizer") or "", "not known"))

@@ -155,3 +155,15 @@ def test_a_deprecated_model_far_from_retirement_says_so_in_the_copy():
     soon = _render({"model": "claude-sonnet-4-5-20250929", "input_tokens": 1000, "output_tokens": 100,
                     "as_of": "2026-10-01"})  # 60 days: the warning says it, once
     assert "is deprecated (since" not in soon.text and "retires on 2026-11-30 (in 60 days)" in soon.text
+
+
+def test_the_side_by_side_price_row_says_it_is_before_the_quote_options():
+    # Batch: 50% off (Anthropic's pricing page), so Sonnet 5.5 costs 1,000 x $1/1M + 1,000 x $5/1M = $0.006 while
+    # its list price stays $2 / $10.
+    q = _render({"model": "claude-sonnet-5-5", "input_tokens": 1000, "output_tokens": 1000, "batch": True,
+                 "compare": ["claude-opus-5-5"]})
+    table = q.html.split('id="compare-table"')[1].split("</table>")[0]
+    assert "List price per million tokens (input / output), before the Batch discount" in table
+    assert "$2.00 / $10.00" in table and "$0.006" in table
+    plain = _render(WORKLOAD | {"compare": ["claude-opus-5-5"]})
+    assert "List price per million tokens (input / output)</th>" in plain.html
