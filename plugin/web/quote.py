@@ -324,7 +324,10 @@ def _chart(r: dict, rows: list[dict]) -> str:
     if len(priced) < 2:
         return ""
     top = max(v for _, v in priced) or 1
-    label_w, bar_w, bar_h, gap = 190, 300, 26, 12
+    # Labels are right-aligned before the bars: room for the longest (about 7.6 px a character at 14 px), so
+    # "Claude Sonnet 4.5 (retired)" is not cut off at the left edge.
+    label_w = max(190, round(7.6 * max(len(name) for name, _ in priced)) + 12)
+    bar_w, bar_h, gap = 300, 26, 12
     height = len(priced) * (bar_h + gap) + gap
     bars = []
     for i, (name, value) in enumerate(priced):

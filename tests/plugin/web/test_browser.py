@@ -241,3 +241,19 @@ def test_the_quote_fits_a_phone_screen(browser, site):
         assert table.rect["x"] + table.rect["width"] <= widths[1]  # the monthly total is on screen
     finally:
         browser.set_window_size(1280, 1400)
+
+
+def test_four_models_side_by_side_fit_and_every_chart_label_shows(browser, site):
+    browser.get(site.url + "/?model=claude-sonnet-5-5&input_tokens=1500&output_tokens=300&requests_per_day=10000"
+                "&compare=claude-haiku-5-5&compare=claude-opus-5-5&compare=claude-sonnet-4-5-20250929")
+    # Sonnet 4.5: 1,500 x $3/1M + 300 x $15/1M = $0.009 x 10,000 x 30 = $2,700.00 a month.
+    wait(browser, lambda d: "$2,700.00" in d.find_element(By.ID, "compare-table").text)
+    # The fourth model was off the right edge of a 1280 px window (table 1,079 px in a 790 px box).
+    box = browser.execute_script("const s = document.getElementById('compare-table').parentElement;"
+                                 "return [s.scrollWidth, s.clientWidth]")
+    assert box[0] <= box[1], box
+    # Chart labels are right-aligned before the bars; the longest one ("... (retired)") was cut at the left.
+    lefts = browser.execute_script("return [...document.querySelectorAll('#quote-chart text[text-anchor=end]')]"
+                                   ".map(t => [t.textContent, t.getBBox().x])")
+    assert [name for name, _ in lefts if "retired" in name] == ["Claude Sonnet 4.5 (retired)"]
+    assert all(x >= 0 for _, x in lefts), lefts
