@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 
-from modelmath.plugin.web import quote
+from modelmath.plugin.web import quote, words
 from modelmath.tools import registry
 
 WORKLOAD = {"model": "claude-sonnet-5-5", "input_tokens": 1500, "output_tokens": 300, "requests_per_day": 10000}
@@ -72,11 +72,11 @@ def test_web_searches_read_as_anthropic_prices_them():
 
 
 def test_duration_words():
-    assert quote.duration(0.01) == "36 seconds"
-    assert quote.duration(5 / 60) == "5 minutes"
-    assert quote.duration(0.5) == "30 minutes"
-    assert quote.duration(1) == "1 hour"
-    assert quote.duration(2) == "2 hours"
+    assert words.duration(0.01) == "36 seconds"
+    assert words.duration(5 / 60) == "5 minutes"
+    assert words.duration(0.5) == "30 minutes"
+    assert words.duration(1) == "1 hour"
+    assert words.duration(2) == "2 hours"
 
 
 def test_the_tokenizer_note_names_which_models_count_more_tokens():
