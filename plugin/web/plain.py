@@ -15,6 +15,10 @@ _RULES = (
     (re.compile(r"(?P<v>-?[\w.+-]+) is less than the minimum of (?P<m>[\w.+-]+)"), "must be at least {m} (got {v})"),
     (re.compile(r"(?P<v>-?[\w.+-]+) is greater than the maximum of (?P<m>[\w.+-]+)"),
      "must be at most {m} (got {v})"),
+    (re.compile(r"(?P<v>'[^']*') is not one of \[[^\]]*\]"), "cannot be {v}"),
+    (re.compile(r"(?P<v>'[^']*') does not match '\^\\\\d\{4\}-\\\\d\{2\}-\\\\d\{2\}\$'"),
+     "must be a date written YYYY-MM-DD (got {v})"),
+    (re.compile(r"(?P<v>'[^']*') does not match '[^']*'"), "is not written the way it should be (got {v})"),
 )
 _JARGON = (("the API returns a 400 error for it", "Anthropic's API refuses it"),
            ("the API returns a 400 error", "Anthropic's API refuses it"), ("returns a 400 error", "is refused"),

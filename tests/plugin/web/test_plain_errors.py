@@ -23,6 +23,8 @@ def client() -> TestClient:
      "“Code execution hours per request” must be at least 0 (got -1)"),
     ({"input_tokens": "1e400"}, "input_tokens", '“Input tokens per request” must be a whole number, got "1e400"'),
     ({"input_tokens": 1.5}, "input_tokens", "“Input tokens per request” must be a whole number, got 1.5"),
+    ({"as_of": "99999-01-01"}, "as_of",
+     "“Prices and model status on this date” must be a date written YYYY-MM-DD (got '99999-01-01')"),
     ({"requests_per_day": 5, "requests_per_month": 5}, "requests_per_month",
      "give “Requests per day” or “Requests per month”, not both"),
 ])
@@ -32,6 +34,12 @@ def test_schema_errors_read_as_the_form(client, extra, field, message):
     e = r.json()["error"]
     assert (e["field"], e["message"]) == (field, message)
     assert "allowed" not in e  # 'minimum 0' said again in schema words
+
+
+def test_an_unknown_choice_lists_the_choices_by_their_labels(client):
+    e = client.post("/api/quote", json=WORKLOAD | {"inference_geo": "mars"}).json()["error"]
+    assert e["message"] == "“Where the request is processed” cannot be 'mars'"
+    assert e["allowed"] == ["Anywhere (global)", "United States only"]
 
 
 def test_a_refused_option_names_models_and_choices_in_words(client):
