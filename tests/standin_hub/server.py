@@ -132,17 +132,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- helpers --
     def _send(self, status: int, body: bytes = b"", headers: dict | None = None, head: bool = False):
+        # Log before a byte goes out: once the client holds the response it may go on (a test clears the log
+        # and reads again), and an entry appended after that, by this thread, would land in the next read's log.
+        sent = len(body) if not head else 0
+        self.standin.log(Request(self.command, self.path, self.headers.get("Range"), status, sent,
+                                 self.headers.get("Authorization")))
         self.send_response(status)
         hdrs = {"Content-Length": str(len(body)), **(headers or {})}
         for k, v in hdrs.items():
             self.send_header(k, v)
         self.end_headers()
-        sent = 0
-        if not head and body:
+        if sent:
             self.wfile.write(body)
-            sent = len(body)
-        self.standin.log(Request(self.command, self.path, self.headers.get("Range"), status, sent,
-                                 self.headers.get("Authorization")))
 
     def _error(self, status: int, code: str, message: str, head: bool, extra: dict | None = None):
         body = json.dumps({"error": message}).encode()
