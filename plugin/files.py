@@ -94,10 +94,12 @@ def read_text(path: str, max_bytes: int, *, what: str = "file") -> str:
         raise FileRefused(f"{what} {where} is not UTF-8 text (invalid byte at offset {exc.start})") from None
 
 
-def read_json_object(path: str, max_bytes: int, *, what: str = "JSON file") -> dict:
-    """A JSON object from a file, under the byte cap and the JSON limits (depth, digits, NaN)."""
+def read_json_object(path: str, max_bytes: int, *, what: str = "JSON file",
+                     nonfinite_as_null: frozenset[str] = frozenset()) -> dict:
+    """A JSON object from a file, under the byte cap and the JSON limits (depth, digits, NaN; see
+    jsonsafe.loads for `nonfinite_as_null`)."""
     text = read_text(path, max_bytes, what=what)
-    value = jsonsafe.loads(text, what=f"{what} {path}")
+    value = jsonsafe.loads(text, what=f"{what} {path}", nonfinite_as_null=nonfinite_as_null)
     if not isinstance(value, dict):
         raise FileRefused(f"{what} {path} must hold a JSON object, not {type(value).__name__}")
     return value

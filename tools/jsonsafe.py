@@ -51,6 +51,34 @@ def _constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
+@dataclass(frozen=True)
+class _Constant:
+    """NaN / Infinity / -Infinity as read, until _null_nonfinite decides whether its key may hold one."""
+    name: str
+
+
+def _null_nonfinite(value: object, keys: frozenset[str], what: str) -> object:
+    """Replace NaN/±Infinity with null under the named keys (at any depth, in lists below them too); refuse
+    them anywhere else. Iterative: json.loads already bounded the depth by the recursion limit."""
+    if isinstance(value, _Constant):
+        raise _refuse(what, f"{value.name} is not a JSON number; NaN and Infinity are not allowed")
+    stack: list[tuple[object, str | None, str]] = [(value, None, "")]
+    while stack:
+        node, owner, path = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for k, sub in list(items):
+            sub_owner = k if isinstance(node, dict) else owner
+            sub_path = f"{path}.{k}" if path else str(k)
+            if isinstance(sub, _Constant):
+                if sub_owner not in keys:
+                    raise _refuse(what, f"{sub.name} at {sub_path} is not a JSON number; NaN and Infinity are not "
+                                        f"allowed (only under {', '.join(sorted(keys))}, which is not read)")
+                node[k] = None
+            elif isinstance(sub, dict | list):
+                stack.append((sub, sub_owner, sub_path))
+    return value
+
+
 def _parse_int(text: str, limits: Limits, what: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > limits.max_int_digits:
@@ -73,17 +101,24 @@ def _parse_float(text: str, what: str, decimal: bool):
 
 
 def loads(text: str | bytes, *, what: str = "JSON input", limits: Limits = DEFAULT_LIMITS,
-          decimal: bool = False) -> object:
+          decimal: bool = False, nonfinite_as_null: frozenset[str] = frozenset()) -> object:
     """Parse JSON text under the limits (`decimal=True`: non-integers as Decimal). Raises InvalidInput with
-    one clear line; never anything else."""
+    one clear line; never anything else.
+
+    `nonfinite_as_null`: keys whose NaN/±Infinity (Python's json writes them; transformers' save_pretrained
+    does for some config fields) are read as null instead of refusing the whole text. Only for keys nothing
+    reads: the value is gone, not approximated."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise NotJSON(f"{what}: not UTF-8 text (byte {exc.start})") from exc
     try:
-        value = json.loads(text, parse_constant=_constant, parse_int=lambda s: _parse_int(s, limits, what),
+        value = json.loads(text, parse_constant=_Constant if nonfinite_as_null else _constant,
+                           parse_int=lambda s: _parse_int(s, limits, what),
                            parse_float=lambda s: _parse_float(s, what, decimal))
+        if nonfinite_as_null:
+            value = _null_nonfinite(value, nonfinite_as_null, what)
     except InvalidInput:
         raise
     except RecursionError as exc:

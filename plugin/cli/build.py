@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import click
 from modelmath.tools import jsonsafe
 from modelmath.tools.errors import TOOL_HINTS, ModelMathError
-from modelmath.tools.model.hf_config import MAX_CONFIG_BYTES
+from modelmath.tools.model.hf_config import MAX_CONFIG_BYTES, NONFINITE_KEYS
 from modelmath.tools.registry import Tool, call_validated, run_tool
 from modelmath.tools.units import parse_count
 
@@ -116,7 +116,7 @@ def click_type(schema: dict):
 
 def read_json_file(path: str, what: str) -> dict:
     try:
-        return files.read_json_object(path, MAX_CONFIG_BYTES, what=what)
+        return files.read_json_object(path, MAX_CONFIG_BYTES, what=what, nonfinite_as_null=NONFINITE_KEYS)
     except ModelMathError as exc:
         raise InputError(exc.message) from exc
 

@@ -117,8 +117,10 @@ def tools_cmd(as_json: bool) -> None:
 @click.argument("input_json", metavar="'JSON'", default="{}")
 def run_tool_cmd(name: str, input_json: str) -> None:
     """Run one tool exactly as the model would and print its JSON result (errors too, exit 2)."""
+    from modelmath.tools.model.hf_config import NONFINITE_KEYS  # a pasted config.json may hold them
+
     try:
-        inp = jsonsafe.loads(input_json, what="tool input")
+        inp = jsonsafe.loads(input_json, what="tool input", nonfinite_as_null=NONFINITE_KEYS)
     except ModelMathError as exc:
         click.echo(jsonsafe.dumps({"error": {"type": "invalid_json", "message": exc.message}}, indent=2))
         sys.exit(2)

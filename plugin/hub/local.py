@@ -18,7 +18,7 @@ from modelmath.tools.model.checkpoint import (
     safetensors_header_length,
 )
 from modelmath.tools.model.gguf import GGUFHeader, GGUFParser
-from modelmath.tools.model.hf_config import MAX_CONFIG_BYTES
+from modelmath.tools.model.hf_config import MAX_CONFIG_BYTES, NONFINITE_KEYS
 from modelmath.tools.model.reference import ModelRef
 
 from .. import files
@@ -138,7 +138,8 @@ def _read_dir(text: str, path: str) -> Checkpoint:
     def read(name: str, cap: int) -> object:
         try:
             if name == "config.json":
-                return files.read_json_object(os.path.join(path, name), cap, what=name)
+                return files.read_json_object(os.path.join(path, name), cap, what=name,
+                                              nonfinite_as_null=NONFINITE_KEYS)
             return files.read_bytes(os.path.join(path, name), cap, what=name)
         except FileRefused as exc:
             raise ModelUnavailable(exc.message, reason="no_weights") from None

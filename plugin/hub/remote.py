@@ -28,7 +28,7 @@ from modelmath.tools.model.checkpoint import (
     safetensors_header_length,
 )
 from modelmath.tools.model.gguf import GGUFParser
-from modelmath.tools.model.hf_config import MAX_CONFIG_BYTES
+from modelmath.tools.model.hf_config import MAX_CONFIG_BYTES, NONFINITE_KEYS
 from modelmath.tools.model.reference import ModelRef
 
 from .. import files
@@ -247,7 +247,7 @@ def _fetch(s: HubSettings, ref: ModelRef, repo: str, commit: str, key: str, size
                                etag_timeout=s.timeout_s)
 
     config = files.read_json_object(download("config.json", MAX_CONFIG_BYTES), MAX_CONFIG_BYTES,
-                                    what=f"{repo} config.json")
+                                    what=f"{repo} config.json", nonfinite_as_null=NONFINITE_KEYS)
     shards = safetensors_files(list(sizes), lambda n: files.read_bytes(download(n, MAX_INDEX_BYTES), MAX_INDEX_BYTES,
                                                                         what=f"{repo} {n}"))
     missing = [x for x in shards if x not in sizes]

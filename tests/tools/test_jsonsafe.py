@@ -72,3 +72,18 @@ def test_dumps_output_is_strict_json_or_refused(value):
         return
     # Strict: a parser that rejects the NaN/Infinity extensions reads it back.
     json.loads(text, parse_constant=lambda c: pytest.fail(f"non-strict constant {c} emitted"))
+
+
+def test_nonfinite_under_named_keys_reads_as_null_and_is_refused_elsewhere():
+    # transformers writes Mamba-2 configs' time_step_limit default (0.0, inf) as [0.0, Infinity].
+    keys = frozenset({"time_step_limit"})
+    text = '{"time_step_limit": [0.0, Infinity], "text_config": {"time_step_limit": [NaN, -Infinity]}, "h": 8}'
+    assert jsonsafe.loads(text, nonfinite_as_null=keys) == {
+        "time_step_limit": [0.0, None], "text_config": {"time_step_limit": [None, None]}, "h": 8}
+    for bad, where in [('{"time_step_rank": NaN}', "NaN at time_step_rank"),
+                       ('{"a": [Infinity]}', "Infinity at a.0"), ("-Infinity", "-Infinity is not")]:
+        with pytest.raises(InvalidInput) as exc:
+            jsonsafe.loads(bad, nonfinite_as_null=keys)
+        assert where in exc.value.message and "not allowed" in exc.value.message
+    with pytest.raises(InvalidInput, match="NaN and Infinity"):  # strict unless asked
+        jsonsafe.loads(text)

@@ -14,6 +14,12 @@ from .shape import ModelShape
 
 MAX_CONFIG_BYTES = 1_000_000  # real config.json files are < 20 kB; anything near 1 MB is not a config
 
+# Config fields that may hold NaN/Infinity in a published config.json, read as null. transformers' Mamba-2 family
+# (Mamba2Config, NemotronHConfig, BambaConfig, FalconH1Config, GraniteMoeHybridConfig) defaults time_step_limit to
+# (0.0, float("inf")), and save_pretrained writes it as `[0.0, Infinity]` (nvidia/Nemotron-H-56B-Base-8K's
+# config.json holds exactly that). It clamps dt at run time and sizes nothing, so no reader here uses it.
+NONFINITE_KEYS = frozenset({"time_step_limit"})
+
 # Multimodal wrappers: their decoder is text_config, whose model_type defaults to this when absent.
 WRAPPERS = {"gemma3": "gemma3_text", "gemma3n": "gemma3n_text", "llama4": "llama4_text", "mistral3": "mistral"}
 
