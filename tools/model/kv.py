@@ -11,8 +11,11 @@ Conventions, stated in each result:
   max_num_batched_tokens, slightly more.
 - KV-shared layers (Gemma 3n) read an earlier layer's cache and hold none of their own.
 - Linear / state-space layers hold a fixed state per sequence, whatever the context: a conv window in
-  the model's 16-bit dtype and a recurrent state in `state_dtype` (float32 by default, as transformers'
-  Mamba/DeltaNet kernels and vLLM's mamba_ssm_cache_dtype keep it).
+  the model's 16-bit dtype and a recurrent state in `state_dtype`. By default float32 for Mamba / DeltaNet
+  (as transformers' kernels and vLLM's mamba_ssm_cache_dtype keep it) and 16-bit for MiniMax's lightning
+  attention: transformers keeps MiniMaxCache.linear_cache in the model dtype (a bf16 forward's cache is
+  [B, 64, 128, 128] bfloat16 for MiniMax-Text-01: /work/research/hf/cases/minimax-text-01.json) and vLLM
+  refuses a float32 state for it (MambaStateDtypeCalculator.linear_attention_state_dtype).
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ from .shape import ModelShape
 
 CONV_STATE_BYTES = 2  # conv windows are kept in the model's dtype (bf16/fp16)
 STATE_DTYPES = ("fp32", "bf16", "fp16")
-DEFAULT_STATE_DTYPE = "fp32"
+DEFAULT_STATE_DTYPE = None  # each mixer's own default: default_state_dtype()
+
+
+def default_state_dtype(shape: ModelShape) -> str:
+    """The recurrent state's dtype when none is asked for (module docstring: why lightning differs)."""
+    return "bf16" if shape.linear is not None and shape.linear.kind == "lightning" else "fp32"
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,7 @@ class KVLayout:
     state_layers: int = 0  # layers with a fixed per-sequence state
     conv_state_bytes_per_layer: int = 0
     recurrent_state_bytes_per_layer: int = 0
-    state_dtype: str = DEFAULT_STATE_DTYPE
+    state_dtype: str = "fp32"
 
     @property
     def caching_layers(self) -> int:
@@ -62,7 +70,8 @@ class KVLayout:
         return max((w for _, w, _ in self.windowed), default=None)
 
 
-def kv_layout(shape: ModelShape, fmt: KVFormat, state_dtype: str = DEFAULT_STATE_DTYPE) -> KVLayout:
+def kv_layout(shape: ModelShape, fmt: KVFormat, state_dtype: str | None = DEFAULT_STATE_DTYPE) -> KVLayout:
+    state_dtype = state_dtype or default_state_dtype(shape)
     if state_dtype not in STATE_DTYPES:
         raise InvalidInput(f"state_dtype must be one of {', '.join(STATE_DTYPES)}; got {state_dtype!r}",
                            field="state_dtype", allowed=list(STATE_DTYPES))

@@ -95,7 +95,8 @@ def _largest_linear_params(shape: ModelShape) -> int:
 
 def memory_estimate(shape: ModelShape, params: ParamCount, wfmt: WeightFormat, kvfmt: KVFormat, *,
                     context: int, batch: int, overhead_bytes: int = DEFAULT_OVERHEAD_BYTES,
-                    prefill_chunk_tokens: int | None = None, state_dtype: str = DEFAULT_STATE_DTYPE) -> MemoryEstimate:
+                    prefill_chunk_tokens: int | None = None,
+                    state_dtype: str | None = DEFAULT_STATE_DTYPE) -> MemoryEstimate:
     w, quant, keep = weight_bytes(params, wfmt)
     layout = kv_layout(shape, kvfmt, state_dtype)
     kv = batch * kv_bytes_for_sequence(layout, context)

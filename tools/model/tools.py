@@ -28,6 +28,7 @@ from .formats import kv_format
 from .kv import (
     DEFAULT_STATE_DTYPE,
     STATE_DTYPES,
+    default_state_dtype,
     kv_bytes_for_sequence,
     kv_layout,
     max_context_for_budget,
@@ -192,15 +193,15 @@ def _kv_assumptions(s: ModelShape, fmt, layout) -> list[str]:
         a.append(f"the last {s.kv_shared_layers} layers reuse earlier layers' K/V and cache nothing of their own")
     if layout.state_layers:
         a.append(f"{layout.state_layers} {s.linear.kind} layers keep a fixed state per sequence, independent of "
-                 f"context: conv window in 16-bit + recurrent state in {layout.state_dtype} (float32 is what "
-                 "transformers' kernels and vLLM's default keep; state_dtype changes it)")
+                 f"context: conv window in 16-bit + recurrent state in {layout.state_dtype} "
+                 f"({_STATE_WHY[s.linear.kind == 'lightning']}; state_dtype changes it)")
     a.append("bytes_per_token counts every caching layer (before any window fills); total_bytes applies the "
              "windows and adds the fixed state")
     return a
 
 
 def kv_report(m: ResolvedModel, context: int, batch: int, kv_dtype: str, budget: int | None = None,
-              state_dtype: str = DEFAULT_STATE_DTYPE) -> dict:
+              state_dtype: str | None = DEFAULT_STATE_DTYPE) -> dict:
     fmt = kv_format(kv_dtype)
     layout = kv_layout(m.shape, fmt, state_dtype)
     kv_seq = kv_bytes_for_sequence(layout, context)
@@ -257,7 +258,10 @@ _BUDGET_PROPS = {
     "memory_budget_gib": {"type": "number", "exclusiveMinimum": 0, "description": "Same in GiB."},
 }
 _STATE_DTYPE = {"enum": list(STATE_DTYPES),
-                "description": "State dtype of linear/SSM layers (default fp32)."}
+                "description": "State dtype of linear/SSM layers (default fp32; bf16 for MiniMax lightning attention)."}
+# Why the default state dtype, said in the assumptions: [Mamba / DeltaNet, lightning].
+_STATE_WHY = ("float32 is what transformers' kernels and vLLM's default keep",
+              "MiniMax lightning: transformers keeps it in the model dtype and vLLM has no float32 state for it")
 _KV_PROPS = {"context_tokens": CONTEXT, "batch_size": BATCH, "kv_dtype": KV_DTYPE, "state_dtype": _STATE_DTYPE,
              **_BUDGET_PROPS}
 
@@ -283,7 +287,7 @@ def memory_report(m: ResolvedModel, inp: dict) -> dict:
     context, batch = inp.get("context_tokens", DEFAULT_CONTEXT_TOKENS), inp.get("batch_size", 1)
     overhead = overhead_bytes(inp)
     overhead = DEFAULT_OVERHEAD_BYTES if overhead is None else overhead
-    state_dtype = inp.get("state_dtype", DEFAULT_STATE_DTYPE)
+    state_dtype = inp.get("state_dtype") or default_state_dtype(m.shape)
     est = memory_estimate(m.shape, params, wfmt, kvfmt, context=context, batch=batch, overhead_bytes=overhead,
                           prefill_chunk_tokens=inp.get("prefill_chunk_tokens"), state_dtype=state_dtype)
     total = est.total

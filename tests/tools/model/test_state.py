@@ -224,3 +224,24 @@ def test_deltanet_state_is_key_dim_by_value_dim():
     mixer = LinearMixer("gated_deltanet", num_heads=4, head_dim=128, num_groups=2, state_size=64, conv_kernel=4)
     assert mixer.recurrent_state_elements == 4 * 64 * 128
     assert mixer.conv_state_elements == (2 * 2 * 64 + 4 * 128) * 4
+
+
+def test_minimax_lightning_state_defaults_to_the_model_dtype():
+    # MiniMax-Text-01 (config in the data file): 70 lightning layers, 64 heads of head_dim 128. transformers keeps
+    # the lightning state [B, heads, head_dim, head_dim] in the model dtype (the research cache probe of a bf16
+    # forward saw MiniMaxCache.linear_cache [1, 64, 128, 128] bfloat16), and vLLM refuses a float32 state for it
+    # (MambaStateDtypeCalculator.linear_attention_state_dtype). By hand: 70 x 64 x 128 x 128 x 2 B = 146,800,640.
+    cfg = CASES["minimax-text-01"]["config"]
+    out = run_tool("kv_cache", {"hf_config": cfg, "context_tokens": 1000})
+    assert not out.is_error, out.result
+    assert out.result["state_bytes_per_sequence"] == 70 * 64 * 128 * 128 * 2 == 146_800_640
+    assert out.result["state_dtype"] == "bf16"
+    assert any("MiniMax lightning" in a for a in out.result["assumptions"])
+    fp32 = run_tool("kv_cache", {"hf_config": cfg, "context_tokens": 1000, "state_dtype": "fp32"}).result
+    assert fp32["state_bytes_per_sequence"] == 2 * 146_800_640  # asked for: 4 bytes per element
+    mem = run_tool("memory_estimate", {"hf_config": cfg, "context_tokens": 1000}).result
+    assert mem["state_bytes"] == 146_800_640
+    # Mamba-2 keeps its float32 default (Mamba-Codestral: 64 layers x 128 heads x 64 x 128 state x 4 B SSM
+    # + (8,192 + 2 x 8 x 128) channels x 4 taps x 2 B conv = 4,276,224 B per layer; transformers' probe: 273,678,336).
+    cod = run_tool("kv_cache", {"hf_config": MAMBA_CODESTRAL, "context_tokens": 1000}).result
+    assert cod["state_bytes_per_sequence"] == 64 * (128 * 64 * 128 * 4 + 10_240 * 4 * 2) == 273_678_336
