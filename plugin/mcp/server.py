@@ -109,8 +109,8 @@ async def serve_stdio(server: Server) -> None:
     # (bounded lines, each checked and, if need be, answered with a JSON-RPC error) feeds it instead.
     with GuardedStdin.claim() as stdin:
         async with stdio_server(stdin=stdin) as (read_stream, write_stream):
-            stdin.answer_through(write_stream)
-            await server.run(read_stream, write_stream, server.create_initialization_options())
+            tracked = stdin.answer_through(write_stream)
+            await server.run(read_stream, tracked, server.create_initialization_options())
 
 
 async def serve_http(server: Server, host: str, port: int, sockets: list | None = None) -> None:

@@ -5,10 +5,15 @@ descriptor, with fd 0 pointed at the null device so nothing else in the process 
 bytes), stops each line at guard.MAX_LINE_BYTES (the rest of an oversized line is skipped, never held), and
 yields only lines that are JSON-RPC messages. Everything else is answered on the spot through the server's
 own write stream, so replies and errors leave in one ordered stream of whole lines.
+
+At end of input the SDK stops serving and cancels the calls still running, so a client that writes its
+requests and closes stdin (`printf … | modelmath mcp`) would get no answer to them. So the end of input is
+passed on only once every request already passed on has been answered (or after DRAIN_S).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -25,6 +30,8 @@ log = logging.getLogger("modelmath.mcp")
 # How much of an oversized line is skipped looking for its end. A line with no end in sight (`mcp < /dev/zero`)
 # leaves nothing to resynchronise on: after this much the session ends instead of reading forever.
 MAX_SKIP_BYTES = 64 * 2**20
+# At end of input, how long the requests still running get to finish (a Hub read is at most a few 10 s requests).
+DRAIN_S = 120.0
 
 
 class EndlessLine(Exception):
@@ -52,11 +59,47 @@ def read_line(stream: BinaryIO) -> bytes | None:
     return line
 
 
+def _request_key(raw: bytes) -> str | None:
+    """The id of a request (a message with a method and an id), as JSON text; None for anything else."""
+    try:
+        msg = json.loads(raw)
+    except ValueError:
+        return None
+    if isinstance(msg, dict) and "method" in msg and msg.get("id") is not None:
+        return json.dumps(msg["id"])
+    return None
+
+
+class AnswerTracker:
+    """The SDK's write stream, noting each answer so GuardedStdin knows which requests are still running."""
+
+    def __init__(self, inner, owner: GuardedStdin):
+        self._inner, self._owner = inner, owner
+
+    async def send(self, item, /) -> None:
+        await self._inner.send(item)
+        rid = getattr(getattr(item, "message", None), "id", None)
+        if rid is not None:
+            self._owner.answered(json.dumps(rid.root if hasattr(rid, "root") else rid))
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def __aenter__(self):
+        await self._inner.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc):
+        return await self._inner.__aexit__(*exc)
+
+
 class GuardedStdin:
     def __init__(self, stream: BinaryIO):
         self._stream = stream
         self._write = None
         self._ready = anyio.Event()
+        self._pending: set[str] = set()
+        self._changed = anyio.Event()
 
     @classmethod
     @contextmanager
@@ -72,10 +115,24 @@ class GuardedStdin:
             os.dup2(private, 0)
             os.close(private)
 
-    def answer_through(self, write_stream) -> None:
-        """Where to send the errors for lines that never reach the SDK (its write stream)."""
-        self._write = write_stream
+    def answer_through(self, write_stream) -> AnswerTracker:
+        """Where to send the errors for lines that never reach the SDK (its write stream). Returns the stream
+        to hand the server instead, so answers are seen."""
+        self._write = AnswerTracker(write_stream, self)
         self._ready.set()
+        return self._write
+
+    def answered(self, key: str) -> None:
+        self._pending.discard(key)
+        self._changed.set()
+
+    async def _drain(self) -> None:
+        with anyio.move_on_after(DRAIN_S):
+            while self._pending:
+                self._changed = anyio.Event()
+                await self._changed.wait()
+        if self._pending:
+            log.error("end of input: %d request(s) still unanswered after %.0f s", len(self._pending), DRAIN_S)
 
     def __aiter__(self) -> AsyncIterator[str]:
         return self._lines()
@@ -97,6 +154,7 @@ class GuardedStdin:
                           (MAX_LINE_BYTES + MAX_SKIP_BYTES) // 2**20)
                 return
             if raw is None:
+                await self._drain()
                 return
             verdict = check_line(raw)
             if verdict is None:
@@ -104,4 +162,7 @@ class GuardedStdin:
             if verdict.reply is not None:
                 await self._write.send(SessionMessage(types.JSONRPCError.model_validate(verdict.reply)))
                 continue
+            key = _request_key(raw)
+            if key is not None:
+                self._pending.add(key)
             yield raw.decode("utf-8")

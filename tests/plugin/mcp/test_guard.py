@@ -178,3 +178,20 @@ def test_a_line_without_end_closes_the_session_instead_of_reading_forever():
     assert p.returncode == 0 and b"Traceback" not in p.stderr
     (reply,) = [json.loads(line) for line in p.stdout.splitlines()]
     assert reply["id"] is None and reply["error"]["code"] == guard.PARSE_ERROR and "no end" in reply["error"]["message"]
+
+
+def test_requests_written_before_end_of_input_are_all_answered():
+    # `printf '…' | modelmath mcp`: the requests, then end of input at once. The SDK stops at end of input and
+    # cancels calls still running; the server now passes the end on only after every request is answered.
+    calls = [call(f"c{n}", {"model": "gpt2", "context_tokens": 8 + n}) for n in range(6)]
+    lines = [json.dumps(INIT), '{"jsonrpc":"2.0","method":"notifications/initialized"}',
+             '{"jsonrpc":"2.0","id":"list","method":"tools/list"}', *calls,
+             call("slow", {"model": "llama-3.1-405b", "gpus": ["h100", "a100", "mi300x", "h200"]}, "hardware_fit")]
+    p = subprocess.run(SERVER_CMD, input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    got = {m["id"]: m for m in map(json.loads, p.stdout.splitlines())}
+    assert set(got) == {"init", "list", "slow", *(f"c{n}" for n in range(6))}
+    # GPT-2 KV: 36,864 B per token (12 layers x 2 x 12 heads x 64 x 2 B), so 8 + n tokens hold (8 + n) x 36,864 B.
+    for n in range(6):
+        assert got[f"c{n}"]["result"]["structuredContent"]["total_bytes"] == (8 + n) * 36_864
+    assert not got["slow"]["result"].get("isError"), got["slow"]
