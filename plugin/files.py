@@ -68,7 +68,9 @@ def read_bytes(path: str, max_bytes: int, *, what: str = "file") -> bytes:
     except OSError as exc:
         raise FileRefused(f"cannot read {what} {path}: {exc.strerror or exc}") from None
     if not stat.S_ISREG(st.st_mode):
-        raise FileRefused(f"{what} {path} is {_kind(st.st_mode)}; give a regular file")
+        # A pipe (`--config <(curl …)`, /dev/stdin) is what '-' is for: it reads standard input under the same cap.
+        hint = ", or - to read standard input" if not stat.S_ISDIR(st.st_mode) else ""
+        raise FileRefused(f"{what} {path} is {_kind(st.st_mode)}; give a regular file{hint}")
     if st.st_size > max_bytes:
         raise _too_big(what, path, max_bytes)
     try:

@@ -37,7 +37,13 @@ def test_fifo_is_refused_without_blocking(tmp_path):
 
     threading.Thread(target=read, daemon=True).start()
     assert done.wait(5), "reading a FIFO blocked"
-    assert "FIFO" in err[0]
+    assert "FIFO" in err[0] and "- to read standard input" in err[0]  # what `--config <(curl …)` should use
+
+
+def test_a_directory_gets_no_stdin_hint():
+    with pytest.raises(files.FileRefused) as exc:
+        files.read_bytes("/", 1000, what="config")
+    assert "standard input" not in exc.value.message
 
 
 def test_oversized_file_is_refused(tmp_path):
