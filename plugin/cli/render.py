@@ -123,6 +123,8 @@ def _block(d: dict, indent: str = "", parent: str = "") -> list[str]:
         if isinstance(v, dict):
             if set(v) == {"bytes", "gb", "gib"}:
                 lines.append(f"{indent}{k}: {_value(k, v)}")
+            elif not v:  # a heading over nothing reads as output cut off (fit's recommendations when none fits)
+                lines.append(f"{indent}{k}: none")
             else:
                 lines.append(f"{indent}{k}:")
                 lines += _block(v, indent + "  ", k)

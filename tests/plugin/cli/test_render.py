@@ -136,3 +136,11 @@ def test_a_window_warning_says_how_the_window_was_derived(tmp_path):
     text = out("kv", "--config", str(cfg), "--context", "1k", "--memory-budget-gib", "40")
     assert ("the model's window (131,072 tokens: YaRN: original_max_position_embeddings 32,768 x factor 4)"
             in text)
+
+
+def test_an_empty_block_says_none_instead_of_a_bare_heading():
+    # fit with nothing that fits: recommendations is {} and used to print a heading over nothing.
+    text = out("fit", "llama-3.1-70b", "--context", "32k", "--gpu", "rtx-4090", "--gpus", "2")
+    assert "recommendations: none" in text
+    assert not re.search(r"^\s*recommendations:\s*$", text, re.M)
+    assert render({"a": 1, "empty": {}}).splitlines() == ["a  1", "empty: none"]
