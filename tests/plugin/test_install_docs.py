@@ -38,3 +38,9 @@ def test_readme_plugin_steps_match_the_marketplace():
     readme = (REPO / "README.md").read_text()
     assert f"claude plugin install {plugin['name']}@{market['name']}" in readme
     assert "claude plugin marketplace add" in readme and "claude mcp list" in readme
+
+
+def test_the_skill_never_writes_billions_as_b():
+    # Results use "B" for bytes only (issue 9); the skill's example of a rounded count must not teach "8.03 B".
+    text = (REPO / "plugin" / "skills" / "modelmath" / "SKILL.md").read_text()
+    assert not re.search(r"\d\.\d+ B\b", text)
