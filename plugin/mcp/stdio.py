@@ -13,7 +13,6 @@ passed on only once every request already passed on has been answered (or after 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -59,14 +58,23 @@ def read_line(stream: BinaryIO) -> bytes | None:
     return line
 
 
-def _request_key(raw: bytes) -> str | None:
-    """The id of a request (a message with a method and an id), as JSON text; None for anything else."""
+def _key(rid: object) -> tuple[str, str]:
+    """A request id as a set member: 7 and "7" are different ids."""
+    rid = getattr(rid, "root", rid)  # the SDK may wrap it
+    return (type(rid).__name__, str(rid))
+
+
+def _request_key(raw: bytes) -> tuple[str, str] | None:
+    """The id of a request (a message with a method and an id); None for anything else."""
+    from modelmath.tools import jsonsafe
+    from modelmath.tools.errors import InvalidInput
+
     try:
-        msg = json.loads(raw)
-    except ValueError:
+        msg = jsonsafe.loads(raw, what="message")  # already checked by guard.check_line: this does not fail
+    except InvalidInput:
         return None
     if isinstance(msg, dict) and "method" in msg and msg.get("id") is not None:
-        return json.dumps(msg["id"])
+        return _key(msg["id"])
     return None
 
 
@@ -80,7 +88,7 @@ class AnswerTracker:
         await self._inner.send(item)
         rid = getattr(getattr(item, "message", None), "id", None)
         if rid is not None:
-            self._owner.answered(json.dumps(rid.root if hasattr(rid, "root") else rid))
+            self._owner.answered(_key(rid))
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -98,7 +106,7 @@ class GuardedStdin:
         self._stream = stream
         self._write = None
         self._ready = anyio.Event()
-        self._pending: set[str] = set()
+        self._pending: set[tuple[str, str]] = set()
         self._changed = anyio.Event()
 
     @classmethod
@@ -122,7 +130,7 @@ class GuardedStdin:
         self._ready.set()
         return self._write
 
-    def answered(self, key: str) -> None:
+    def answered(self, key: tuple[str, str]) -> None:
         self._pending.discard(key)
         self._changed.set()
 
