@@ -129,6 +129,10 @@ def lora_params(shape: ModelShape, rank: int, targets: tuple[str, ...]) -> tuple
             i, o = attn_dims[t]
             total += len(shape.attention_windows) * rank * (i + o)  # attention layers only (hybrids)
             continue
+        if t == "gate_proj" and shape.ffn != "gated":
+            # A standard MLP (GPT-2, Falcon, Nemotron-H's relu²) is up → act → down: there is no gate to adapt.
+            warnings.append("gate_proj: this model's MLP has no gate (up and down projections only); not counted")
+            continue
         # gate/up map h → I and down maps I → h: the same rank·(h + I) each.
         if shape.moe is None:
             total += shape.dense_ffn_layer_count * rank * (h + shape.intermediate_size)
