@@ -166,8 +166,7 @@ def _training_memory(inp: dict) -> dict:
         out["headroom_bytes"] = g.usable_bytes - mem.total
         total_high = rule.apply(mem.total)[2]
         if not out["fits"]:
-            warnings.append(f"does not fit on {g.id} ({g.usable_gib} GiB usable): try gradient checkpointing, a "
-                            "smaller micro-batch, ZeRO-3 over more GPUs, LoRA or QLoRA")
+            warnings.append(f"does not fit on {g.id} ({g.usable_gib} GiB usable): try {_remedies(setup)}")
         elif total_high > g.usable_bytes:
             warnings.append(f"fits on {g.id} at the mid estimate but not at the high end of the band "
                             f"({total_high / GiB:.1f} GiB): little headroom")
@@ -178,6 +177,18 @@ def _training_memory(inp: dict) -> dict:
     if warnings:
         out["warnings"] = warnings
     return out
+
+
+def _remedies(setup) -> str:
+    """What could make it fit, leaving out what the setup already does (no "try LoRA" to a LoRA run)."""
+    tries = [] if setup.checkpointing else ["gradient checkpointing"]
+    if setup.micro_batch > 1:
+        tries.append("a smaller micro-batch")
+    if setup.seq > 1024:
+        tries.append("a shorter sequence")
+    tries.append("ZeRO-3 over more GPUs" if setup.zero_stage < 3 else "more GPUs")
+    tries += {"full": ["LoRA", "QLoRA"], "lora": ["QLoRA"]}.get(setup.method, [])
+    return ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1]
 
 
 def _memory_assumptions(fw, s: TrainSetup, mem, defaulted: list[str], flat_overhead: bool) -> list[str]:

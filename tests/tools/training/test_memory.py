@@ -61,6 +61,32 @@ def test_lora_params_by_hand():
     assert memory.lora_params(l3, 16, memory.LORA_MODULES)[0] == 41_943_040
 
 
+def test_lora_counts_no_gate_on_a_standard_mlp():
+    # Nemotron-H-56B (catalog config: hidden 8192, 64 heads, 8 KV heads x 128, intermediate 32,768, relu² MLP with
+    # up and down only; hybrid_override_pattern: 10 attention '*', 54 MLP '-', 54 Mamba 'M'), r=16, default targets:
+    # attention q 16·(8192+8192) + k 16·(8192+1024) + v the same + o 16·(8192+8192) = 819,200 x 10 layers
+    # + MLP up 16·(8192+32,768) + down the same = 1,310,720 x 54 layers = 78,970,880. Counting a gate_proj
+    # the model does not have added 54 x 655,360 = 35,389,440.
+    nh = resolve_model({"model": "nemotron-h-56b"}).shape
+    count, warns = memory.lora_params(nh, 16, memory.LORA_MODULES)
+    assert count == 10 * 819_200 + 54 * 1_310_720 == 78_970_880
+    assert any("gate_proj" in w and "no gate" in w for w in warns)
+    # GPT-2 small (12 layers, hidden 768, MLP 3072, standard): 4·16·1536 + 2·16·(768+3072) = 221,184 per layer.
+    g2 = resolve_model({"model": "gpt2"}).shape
+    assert memory.lora_params(g2, 16, memory.LORA_MODULES)[0] == 12 * 221_184
+
+
+def test_the_does_not_fit_advice_leaves_out_what_the_run_already_does():
+    # A LoRA run with checkpointing that does not fit is not told to try LoRA or checkpointing.
+    out = run_tool("training_memory", {"model": "llama-3.1-70b", "method": "lora", "gpu": "rtx-4090",
+                                       "gradient_checkpointing": True}).result
+    advice = [w for w in out["warnings"] if w.startswith("does not fit")]
+    assert advice and "QLoRA" in advice[0]
+    assert "checkpointing" not in advice[0] and "LoRA or" not in advice[0] and ", LoRA" not in advice[0]
+    full = run_tool("training_memory", {"model": "llama-3.1-70b", "gpu": "rtx-4090"}).result
+    assert any("gradient checkpointing" in w and "LoRA" in w for w in full["warnings"])
+
+
 def test_activations_reduce_to_korthikanti_for_mha():
     # Korthikanti et al. 2022 §4.1: 34·s·b·h bytes per layer (16-bit, 4h MLP, with dropout) + 5·a·s²·b for the
     # scores. FlashAttention keeps no scores (only fp32 softmax statistics: 4 B per head per token) and there
