@@ -5,7 +5,11 @@ Conventions, stated in each result:
 - GQA/MQA: K and V are cached for num_kv_heads heads of head_dim each.
 - MLA: cached as serving engines store it (vLLM, SGLang): one latent of kv_lora_rank plus the shared
   rope key (qk_rope_head_dim), no separate K and V. The naive expanded size is reported beside it.
-  DeepSeek-V3.2's indexer adds one index_head_dim key per token per layer.
+  DeepSeek-V3.2's indexer adds one index_head_dim key per token per layer, which every engine that serves it
+  (vLLM's DeepseekV32IndexerCache, SGLang's DSA pool, TensorRT-LLM's indexer K cache) stores as fp8 with one fp32
+  scale per 128 values, whatever the KV dtype: 128 + 4 = 132 bytes. Its fp8 latent uses FlashMLA's sparse layout
+  (vLLM's fp8_ds_mla): kv_lora_rank fp8 values, one fp32 scale per 128 of them, and the rope key left in bf16:
+  512 + 16 + 128 = 656 bytes. (transformers' reference cache keeps the indexer key in the model dtype instead.)
 - Sliding-window and chunked (Llama 4) layers hold at most `sliding_window` / `attention_chunk_size`
   tokens (transformers' cache convention). vLLM's hybrid allocator keeps up to window − 1 +
   max_num_batched_tokens, slightly more.
@@ -27,6 +31,18 @@ from .formats import KVFormat, kv_format
 from .shape import ModelShape
 
 CONV_STATE_BYTES = 2  # conv windows are kept in the model's dtype (bf16/fp16)
+SPARSE_MLA_QUANT_BLOCK = 128  # values per fp32 scale in DeepSeek sparse attention's fp8 caches (docstring)
+_FP32_SCALE_BYTES = 4
+_ROPE_BYTES = 2  # the rope key stays bf16 in the fp8 sparse-MLA layout
+
+
+def _fp8_with_block_scales(elements: int) -> int:
+    return elements + -(-elements // SPARSE_MLA_QUANT_BLOCK) * _FP32_SCALE_BYTES
+
+
+def indexer_key_bytes(head_dim: int) -> int:
+    """Bytes of one token's indexer key in one layer, as the engines store it (fp8 + fp32 block scales)."""
+    return _fp8_with_block_scales(head_dim)
 STATE_DTYPES = ("fp32", "bf16", "fp16")
 DEFAULT_STATE_DTYPE = None  # each mixer's own default: default_state_dtype()
 
@@ -77,9 +93,12 @@ def kv_layout(shape: ModelShape, fmt: KVFormat, state_dtype: str | None = DEFAUL
                            field="state_dtype", allowed=list(STATE_DTYPES))
     if shape.mla is not None:
         m = shape.mla
-        per_layer = fmt.bytes_for(m.kv_lora_rank + m.qk_rope_head_dim)
+        if shape.indexer is not None and fmt.name == "fp8":
+            per_layer = _fp8_with_block_scales(m.kv_lora_rank) + m.qk_rope_head_dim * _ROPE_BYTES
+        else:
+            per_layer = fmt.bytes_for(m.kv_lora_rank + m.qk_rope_head_dim)
         if shape.indexer is not None:
-            per_layer += fmt.bytes_for(shape.indexer.head_dim)
+            per_layer += indexer_key_bytes(shape.indexer.head_dim)
         expanded = shape.num_heads * (
             fmt.bytes_for(m.qk_nope_head_dim + m.qk_rope_head_dim) + fmt.bytes_for(m.v_head_dim))
     else:

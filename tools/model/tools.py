@@ -29,6 +29,7 @@ from .kv import (
     DEFAULT_STATE_DTYPE,
     STATE_DTYPES,
     default_state_dtype,
+    indexer_key_bytes,
     kv_bytes_for_sequence,
     kv_layout,
     max_context_for_budget,
@@ -183,7 +184,15 @@ def _kv_assumptions(s: ModelShape, fmt, layout) -> list[str]:
         a.append("MLA cached as vLLM/SGLang store it: latent (kv_lora_rank) + rope key, one head, no K/V pair")
         if s.indexer:
             a.append(f"DeepSeek sparse-attention indexer: one {s.indexer.head_dim}-wide key per token per layer "
-                     f"in {fmt.name} beside the latent (vLLM stores it as fp8 + scale)")
+                     f"beside the latent, {indexer_key_bytes(s.indexer.head_dim)} bytes as vLLM, SGLang and "
+                     "TensorRT-LLM store it (fp8 + one fp32 scale per 128 values, whatever the KV dtype; "
+                     "transformers keeps it in the model dtype)")
+            if fmt.name == "fp8":
+                a.append("fp8 latent in FlashMLA's sparse layout (vLLM's fp8_ds_mla): kv_lora_rank fp8 values + one "
+                         "fp32 scale per 128 + the rope key in bf16")
+            elif fmt.name not in ("bf16", "fp16"):
+                a.append(f"no engine we know stores DeepSeek sparse attention's latent in {fmt.name} (vLLM: bf16 or "
+                         f"fp8); computed as generic {fmt.name}")
     elif layout.caching_layers:
         a.append(f"K and V for {s.num_kv_heads} KV heads x head_dim {s.head_dim} per layer")
     if layout.windowed:

@@ -34,6 +34,18 @@ def test_deepseek_v3_mla_latent():
     assert r["mla"]["compression_vs_expanded"] == round(4_997_120 / 70_272, 2)
 
 
+def test_deepseek_v32_sparse_attention_caches_as_the_engines_store_them():
+    # DeepSeek-V3.2 config: 61 layers, kv_lora_rank 512, qk_rope_head_dim 64, index_head_dim 128.
+    # Indexer key, every KV dtype: 128 fp8 + 128 // 128 fp32 scales x 4 = 132 B (vLLM DeepseekV32IndexerCache;
+    # SGLang dsa_indexer_bytes_per_token_per_layer; TensorRT-LLM _get_indexer_k_cache_bytes_per_token).
+    # bf16 latent: (512 + 64) x 2 = 1,152 B. fp8 latent, FlashMLA's sparse layout ("each token's KV cache is 656
+    # Bytes": 512 float8_e4m3 + 4 float32 scales + 64 bfloat16 rope) = 512 + 16 + 128 = 656 B.
+    assert report("deepseek-v3.2", 1000)["bytes_per_token"] == 61 * (1152 + 132) == 78_324
+    assert report("deepseek-v3.2", 1000, dtype="fp8")["bytes_per_token"] == 61 * (656 + 132) == 48_068
+    # DeepSeek-V3 (no indexer) keeps the plain layouts: fp8 = 576 B, per-tensor scale.
+    assert report("deepseek-v3", 1000, dtype="fp8")["bytes_per_token"] == 61 * 576
+
+
 def test_qwen3_head_dim_from_config():
     # Qwen3-8B: 36 layers, 8 KV heads, head_dim 128 (hidden/heads would give 4096/32 = 128 too, so use
     # Qwen3-0.6B: hidden 1024, 16 heads → 64 by division, but head_dim 128): 28 layers x 2 x 8 x 128 x 2.

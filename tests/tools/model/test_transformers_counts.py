@@ -103,8 +103,10 @@ CACHE_BY_HAND = {
     # MLA: keys [1, T, 512] (latent) + values [1, T, 64] (rope key), 27 layers
     "deepseek-v2-lite": dict(kv=27 * (512 + 64) * 2),
     "deepseek-v3": dict(kv=61 * (512 + 64) * 2),
-    # V3.2 adds indexer_keys [T, 128] per layer
-    "deepseek-v3.2": dict(kv=61 * (512 + 64 + 128) * 2),
+    # V3.2 adds indexer_keys [T, 128] per layer (bf16 in transformers). Serving engines store that key as fp8 +
+    # one fp32 scale per 128 values = 132 bytes (vLLM DeepseekV32IndexerCache, SGLang DSA pool, TensorRT-LLM
+    # _get_indexer_k_cache_bytes_per_token: index_head_dim + index_head_dim // 128 * 4): our convention.
+    "deepseek-v3.2": dict(kv=61 * (512 + 64 + 128) * 2, kv_engines=61 * ((512 + 64) * 2 + 128 + 4)),
     # full x16 and sliding x48 (window 4096), K,V [8, T, 128]
     "exaone-4.0-32b": dict(kv=16 * 2 * 8 * 128 * 2, windowed=48 * 2 * 8 * 128 * 2, window=4096),
     # hybrid x36: K,V [2, T, 64] + conv [1792, 4] bf16 + ssm [24, 64, 128] fp32
@@ -152,7 +154,7 @@ def test_hand_derivations_agree_with_the_probe(slug):
 def test_cache_layout_matches_hand_derivation(slug):
     hand = CACHE_BY_HAND[slug]
     lay = kv_layout(_read(BY_SLUG[slug]), kv_format("bf16"), hand.get("state_dtype", "fp32"))
-    assert lay.bytes_per_token_per_layer * lay.full_layers == hand["kv"]
+    assert lay.bytes_per_token_per_layer * lay.full_layers == hand.get("kv_engines", hand["kv"])
     assert lay.bytes_per_token_per_layer * lay.sliding_layers == hand.get("windowed", 0)
     assert lay.window == hand.get("window")
     assert lay.state_bytes_per_sequence == hand.get("state", 0)
