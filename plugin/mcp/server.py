@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from modelmath.tools import jsonsafe, registry
+from modelmath.tools.model import reference
 
 if TYPE_CHECKING:
     from mcp.server import Server
@@ -54,9 +55,11 @@ def _result_text(result: dict) -> str:
     return jsonsafe.dumps(result, ensure_ascii=False)
 
 
-def build_server() -> Server:
+def build_server(*, local_paths: bool = True) -> Server:
     """A server exposing every tool in the registry as it is at this moment (call at server start, so tools
-    added to the registry later appear without touching this module)."""
+    added to the registry later appear without touching this module). `local_paths`: whether a `model` may
+    name a path on this machine (stdio: yes, its user runs it; streamable HTTP: no, unless the operator opts
+    in with --allow-local-paths; see tools/model/reference.py)."""
     import mcp_types as types
     from mcp.server import Server
     from mcp.shared.exceptions import MCPError
@@ -88,7 +91,11 @@ def build_server() -> Server:
         # (seconds on a first read): a worker thread keeps the event loop, and other clients, responsive.
         import anyio
 
-        outcome = await anyio.to_thread.run_sync(registry.run_tool, params.name,
+        def run(name: str, arguments: dict) -> registry.ToolOutcome:
+            with reference.local_paths(local_paths):  # set in the worker thread that reads the model
+                return registry.run_tool(name, arguments)
+
+        outcome = await anyio.to_thread.run_sync(run, params.name,
                                                  params.arguments if params.arguments is not None else {})
         if outcome.is_error:
             log.info("tool %s rejected input: %s", params.name, outcome.result.get("error", {}).get("message"))
@@ -113,20 +120,23 @@ async def serve_stdio(server: Server) -> None:
             await server.run(read_stream, tracked, server.create_initialization_options())
 
 
-async def serve_http(server: Server, host: str, port: int, sockets: list | None = None) -> None:
-    """`sockets`: already bound (plugin/listen.py), so a busy port failed before anything said "serving"."""
+async def serve_http(server: Server, host: str, port: int, sockets: list | None = None,
+                     local_paths: bool = False) -> None:
+    """`sockets`: already bound (plugin/listen.py), so a busy port failed before anything said "serving".
+    `local_paths`: only for the startup line (the server was built with it)."""
     import uvicorn
 
     # For 127.0.0.1 / localhost the SDK turns on DNS-rebinding protection (Host and Origin checks).
     app = server.streamable_http_app(streamable_http_path=HTTP_PATH, host=host)
     # log_config=None: uvicorn's default config sends access logs to stdout; ours go to stderr.
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
-    log.info("serving %d tools over streamable HTTP at http://%s:%d%s", len(registry.tools()),
-             f"[{host}]" if ":" in host else host, port, HTTP_PATH)
+    log.info("serving %d tools over streamable HTTP at http://%s:%d%s%s", len(registry.tools()),
+             f"[{host}]" if ":" in host else host, port, HTTP_PATH, LOCAL_PATHS_ON if local_paths else "")
     await uvicorn.Server(config).serve(sockets=sockets)
 
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+LOCAL_PATHS_ON = "; local paths accepted as model inputs (--allow-local-paths)"
 
 
 @click.command("mcp")
@@ -135,10 +145,14 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 @click.option("--host", default=None, help="Address to bind with streamable-http (default 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None,
               help=f"Port for streamable-http (default {DEFAULT_PORT}); the endpoint is {HTTP_PATH}.")
-def mcp_cmd(transport: str, host: str | None, port: int | None) -> None:
+@click.option("--allow-local-paths", is_flag=True,
+              help="streamable-http: let clients name local checkpoints and .gguf files on this machine as "
+                   "model (refused by default: a client could probe which paths exist). stdio always accepts them.")
+def mcp_cmd(transport: str, host: str | None, port: int | None, allow_local_paths: bool) -> None:
     """Run an MCP server exposing every calculator tool (stdout is the protocol; logs go to stderr)."""
-    if transport == "stdio" and (host is not None or port is not None):
-        raise click.UsageError("--host and --port apply only to --transport streamable-http")
+    if transport == "stdio" and (host is not None or port is not None or allow_local_paths):
+        raise click.UsageError("--host, --port and --allow-local-paths apply only to --transport streamable-http "
+                               "(over stdio local paths are always accepted)")
     sockets = None
     if transport != "stdio":
         from ..listen import listen
@@ -150,7 +164,8 @@ def mcp_cmd(transport: str, host: str | None, port: int | None) -> None:
     # libraries stay at WARNING; our startup line and rejected inputs are INFO.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     log.setLevel(logging.INFO)
-    server = build_server()
+    # Over HTTP the caller is not necessarily the person who started the server: no local paths unless opted in.
+    server = build_server(local_paths=transport == "stdio" or allow_local_paths)
     if transport == "stdio":
         log.info("serving %d tools over stdio", len(registry.tools()))
         anyio.run(serve_stdio, server)
@@ -158,4 +173,4 @@ def mcp_cmd(transport: str, host: str | None, port: int | None) -> None:
     host = host or "127.0.0.1"
     if host not in _LOOPBACK:
         log.warning("binding %s: the server has no authentication; expose it only on a trusted network", host)
-    anyio.run(serve_http, server, host, port or DEFAULT_PORT, sockets)
+    anyio.run(serve_http, server, host, port or DEFAULT_PORT, sockets, allow_local_paths)

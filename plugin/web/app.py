@@ -48,6 +48,10 @@ class WebConfig:
     token: str | None = None  # bearer token every /api/ call must carry
     model: str | None = None  # the assistant's model (default: MODELMATH_MODEL, else the current Sonnet)
     version: str = "0"
+    # Whether a tool's `model` (from the API, a form or the assistant's tool calls) may name a path on this
+    # machine. Off even on loopback: other users and processes of this computer reach 127.0.0.1 too, and the
+    # server reads with its operator's permissions (see tools/model/reference.py). `--allow-local-paths`.
+    allow_local_paths: bool = False
 
 
 class JSON(Response):
@@ -196,7 +200,20 @@ def build_app(config: WebConfig) -> Starlette:
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
-    return guarded(app, Guard(loopback=config.loopback, token=config.token, body_limits=BODY_LIMITS))
+    return _local_paths(guarded(app, Guard(loopback=config.loopback, token=config.token, body_limits=BODY_LIMITS)),
+                        config.allow_local_paths)
+
+
+def _local_paths(app, allowed: bool):
+    """Every request runs with the server's local-paths policy: set here once for all routes (and carried into
+    the assistant's worker thread by ask.py), not checked route by route."""
+    from modelmath.tools.model.reference import local_paths
+
+    async def with_policy(scope, receive, send) -> None:
+        with local_paths(allowed):
+            await app(scope, receive, send)
+
+    return with_policy
 
 
 def _not_found_page(title_html: str, version: str) -> HTMLResponse:

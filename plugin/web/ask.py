@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import os
 import secrets
 import threading
@@ -149,7 +150,9 @@ async def answer_events(conv: Conversation, cid: str, question: str) -> AsyncIte
         yield sse("error", {"error": {"type": "busy", "message": "this conversation is still answering; wait for "
                                       "it, or start a new conversation"}})
         return
-    threading.Thread(target=work, name="modelmath-ask", daemon=True).start()
+    # A copy of this request's context: the server's policies (local paths off) hold for its tool calls too.
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(work,), name="modelmath-ask", daemon=True).start()
     try:
         yield sse("start", {"conversation": cid, "model": getattr(assistant, "model", None)})
         while (item := await queue.get()) is not None:

@@ -65,8 +65,11 @@ def page_url(host: str, port: int, token: str | None) -> str:
               "current Sonnet).")
 @click.option("--prices", "price_file", type=click.Path(dir_okay=False), default=None,
               help="Your own prices (JSON, the catalog's schema) over the built-in list; also $MODELMATH_PRICES.")
+@click.option("--allow-local-paths", is_flag=True,
+              help="Let the calculators' model input name local checkpoints and .gguf files on this computer "
+                   "(refused by default: anyone who can reach the pages could probe which paths exist).")
 def web_cmd(host: str, port: int, token: str | None, open_browser: bool, model: str | None,
-            price_file: str | None) -> None:
+            price_file: str | None, allow_local_paths: bool) -> None:
     """Quote, chat and calculator pages in the browser, for support teams (no API key needed but for chat)."""
     loopback = check_binding(host, token)
     from ..listen import listen
@@ -84,7 +87,8 @@ def web_cmd(host: str, port: int, token: str | None, open_browser: bool, model: 
 
     from .app import WebConfig, build_app
 
-    app = build_app(WebConfig(loopback=loopback, token=token, model=model, version=_version()))
+    app = build_app(WebConfig(loopback=loopback, token=token, model=model, version=_version(),
+                              allow_local_paths=allow_local_paths))
 
     class Server(uvicorn.Server):
         async def startup(self, sockets=None) -> None:
@@ -94,7 +98,8 @@ def web_cmd(host: str, port: int, token: str | None, open_browser: bool, model: 
             bound = self.servers[0].sockets[0].getsockname()[1] if self.servers else port
             url = page_url(host, bound, token)
             # One line on stderr that a person (or a test) can read the address from.
-            click.echo(f"modelmath web: serving on {url}  (Ctrl+C stops)", err=True)
+            paths = "; local paths accepted as model inputs (--allow-local-paths)" if allow_local_paths else ""
+            click.echo(f"modelmath web: serving on {url}  (Ctrl+C stops{paths})", err=True)
             if open_browser:
                 import webbrowser
 

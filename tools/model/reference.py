@@ -18,6 +18,9 @@ or a URL always means the Hub: `org/name@main` is how to ask for the live checkp
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 
@@ -59,6 +62,42 @@ class ModelRef:
     def pinned(self) -> bool:
         """Asks for the Hub explicitly (a revision, a file or a URL), so the catalog does not answer."""
         return self.kind == "url" or self.revision is not None or self.filename is not None
+
+
+# Whether a `model` string may name a path on this machine. The CLI and the stdio MCP server leave it on (their
+# user is the one whose files they read); the network surfaces (`modelmath web`, `modelmath mcp --transport
+# streamable-http`) turn it off for the requests they serve, because there the caller is someone else: reading
+# a path for them would tell them which files exist and what a config or GGUF header there holds. A context
+# variable rather than a parameter: it is the surface's decision, and every tool reaches resolve.py the same way.
+_LOCAL_PATHS: ContextVar[bool] = ContextVar("modelmath_local_paths", default=True)
+
+# What a caller without local paths can give instead (the `allowed` of the refusal).
+REMOTE_FORMS = ("catalog name", "org/name", "org/name@revision", "org/name:file.gguf",
+                "https://huggingface.co/org/name")
+
+
+def local_paths_allowed() -> bool:
+    return _LOCAL_PATHS.get()
+
+
+@contextmanager
+def local_paths(allowed: bool) -> Iterator[None]:
+    """Within this block (this thread or task, and what it starts with the context copied), local paths are
+    read (True) or refused (False)."""
+    token = _LOCAL_PATHS.set(allowed)
+    try:
+        yield
+    finally:
+        _LOCAL_PATHS.reset(token)
+
+
+def local_path_refused(text: str) -> InvalidInput:
+    """The error for a local path where local paths are off. Raised before anything touches the file system,
+    so it reads the same whether or not the path exists."""
+    return InvalidInput(f"{text!r} is a local path: local paths are not accepted over HTTP (a server started with "
+                        "--allow-local-paths accepts them). Give a catalog name or a Hugging Face Hub id: org/name, "
+                        "org/name@revision, org/name:file.gguf or an https://huggingface.co/ URL",
+                        field="model", allowed=list(REMOTE_FORMS), see="model_lookup")
 
 
 def parse_reference(text: str) -> ModelRef:

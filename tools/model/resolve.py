@@ -19,20 +19,30 @@ from ..errors import InvalidInput, ModelUnavailable, UnknownName
 from .catalog import CatalogEntry, lookup
 from .hf_config import read_hf_config
 from .mixers import MIXER_KINDS, LinearMixer
-from .reference import ModelRef, catalog_entry_for_repo, parse_reference, similar_catalog_entry
+from .reference import (
+    ModelRef,
+    catalog_entry_for_repo,
+    local_path_refused,
+    local_paths_allowed,
+    parse_reference,
+    similar_catalog_entry,
+)
 from .shape import LAYER_KINDS, MLA, Indexer, ModelShape, MoE, ResolvedModel
 
 if TYPE_CHECKING:  # checkpoint.py is imported when a checkpoint is read, not on every catalog answer
     from .checkpoint import Checkpoint
     from .formats import WeightFormat
 
-ReferenceReader = Callable[[ModelRef], "Checkpoint | None"]
+# reader(ref, local): `local` False means the caller may not name paths on this machine (reference.py's
+# local_paths): the reader must not look at the file system for it, not even to see whether a name exists.
+ReferenceReader = Callable[[ModelRef, bool], "Checkpoint | None"]
 _reader: ReferenceReader | None = None
 
 
 def set_reference_reader(reader: ReferenceReader | None) -> None:
     """Install the function that reads local paths and Hub repositories (None removes it). It returns None
-    only for a bare name that is no local path; every other failure is a ModelMathError naming the cause."""
+    only for a bare name that is no local path (or any bare name, with local off); every other failure is a
+    ModelMathError naming the cause."""
     global _reader
     _reader = reader
 
@@ -283,15 +293,19 @@ def _from_entry(entry: CatalogEntry, extra_notes: tuple[str, ...] = ()) -> Resol
 
 
 def resolve_reference(text: str) -> ResolvedModel:
-    """A `model` string → ResolvedModel: catalog name → existing local path → Hub (module doc)."""
+    """A `model` string → ResolvedModel: catalog name → existing local path → Hub (module doc). Where local
+    paths are off (reference.local_paths), a path is refused and nothing local is looked at."""
     if not isinstance(text, str):
         raise InvalidInput("model must be a string", field="model")
     ref = parse_reference(text)
+    local = local_paths_allowed()
+    if ref.kind == "path" and not local:
+        raise local_path_refused(ref.text)
     if ref.kind == "name":
         try:
             return _from_entry(lookup(text))
         except UnknownName:
-            cp = _reader(ref) if _reader is not None else None  # a local path of that name, if any
+            cp = _reader(ref, local) if _reader is not None else None  # a local path of that name, if any
             if cp is None:
                 raise
             return from_checkpoint(cp)
@@ -308,7 +322,7 @@ def resolve_reference(text: str) -> ResolvedModel:
     same = similar_catalog_entry(ref) if ref.repo_id else None
     offer = f"the catalog entry {same.id} has the same name: give '{same.id}' for its offline answer" if same else ""
     try:
-        cp = _reader(ref)
+        cp = _reader(ref, local)
     except ModelUnavailable as exc:
         if offer and exc.reason in ("repo_not_found", "offline_not_cached", "network", "gated", "revision_not_found"):
             raise ModelUnavailable(f"{exc.message}; {offer}", reason=exc.reason, field=exc.field,
