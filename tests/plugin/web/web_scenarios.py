@@ -53,4 +53,13 @@ def slow_answer(s: Script, req: Request):
     yield Reply(delay_s=2.0, blocks=[Script.text("late")], stop_reason="end_turn")
 
 
-SCENARIOS = {f.__name__: f for f in (support_quote, follow_up, bad_then_good, slow_answer)}
+def local_path_call(s: Script, req: Request):
+    """A tool call that names a path on the server: the web app refuses it as its API does (local paths off)."""
+    use = s.tool_use("parameter_count", {"model": "/etc"})
+    req = yield s.reply(use)
+    if not req.result(use).is_error:
+        raise ScenarioError("expected the local path to be refused")
+    yield s.reply(s.text("This server does not read local paths; give a catalog name or a Hub id."))
+
+
+SCENARIOS = {f.__name__: f for f in (support_quote, follow_up, bad_then_good, slow_answer, local_path_call)}
