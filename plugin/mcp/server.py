@@ -102,8 +102,32 @@ def build_server(*, local_paths: bool = True) -> Server:
         return types.CallToolResult(content=[types.TextContent(type="text", text=_result_text(outcome.result))],
                                     structured_content=outcome.result, is_error=outcome.is_error)
 
-    return Server(SERVER_NAME, version=_version(), title="modelmath", instructions=INSTRUCTIONS,
-                  on_list_tools=list_tools, on_call_tool=call_tool, get_tool_input_schema=schemas.get)
+    server = Server(SERVER_NAME, version=_version(), title="modelmath", instructions=INSTRUCTIONS,
+                    on_list_tools=list_tools, on_call_tool=call_tool, get_tool_input_schema=schemas.get)
+    if isinstance(getattr(server, "middleware", None), list):  # the SDK marks this hook provisional
+        server.middleware.append(_explain_uninitialized)
+    return server
+
+
+UNINITIALIZED = ("send initialize first: this MCP session has not been initialized (initialize, then "
+                 "notifications/initialized; only ping is answered before)")
+
+
+async def _explain_uninitialized(ctx: Any, call_next: Any) -> Any:
+    """The SDK answers a request sent before `initialize` with -32602 "Invalid request parameters" and empty data
+    (its pinned compatibility shape), which reads as if the request were malformed. Same code, a message that
+    says what to do. Only that exact error, and only while no initialize was recorded, is reworded."""
+    from mcp.shared.exceptions import MCPError
+
+    try:
+        return await call_next(ctx)
+    except MCPError as exc:
+        session = getattr(ctx, "session", None)
+        if (exc.code == INVALID_PARAMS and exc.message == "Invalid request parameters" and not exc.data
+                and getattr(ctx, "method", "") != "initialize" and session is not None
+                and getattr(session, "client_params", True) is None):
+            raise MCPError(INVALID_PARAMS, UNINITIALIZED) from None
+        raise
 
 
 async def serve_stdio(server: Server) -> None:
@@ -135,6 +159,7 @@ async def serve_http(server: Server, host: str, port: int, sockets: list | None 
     await uvicorn.Server(config).serve(sockets=sockets)
 
 
+INVALID_PARAMS = -32602
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 LOCAL_PATHS_ON = "; local paths accepted as model inputs (--allow-local-paths)"
 
