@@ -166,9 +166,12 @@ def _http_mcp(tmp_path: Path, *extra: str):
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
     try:
         deadline = time.monotonic() + 60
-        while "serving" not in log.read_text():
+        while True:  # the startup line comes before uvicorn listens on the bound socket: wait for both
+            if "serving" in log.read_text():
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
             assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "no startup line within 60 s"
+            assert time.monotonic() < deadline, "not serving within 60 s"
             time.sleep(0.1)
         yield f"http://127.0.0.1:{port}/mcp", log
     finally:

@@ -73,10 +73,34 @@ def test_without_a_reader_nothing_changes(monkeypatch):
 
 def test_catalog_names_never_reach_the_reader(monkeypatch):
     calls = []
-    monkeypatch.setattr(resolve, "_reader", lambda ref: calls.append(ref) or None)
+    monkeypatch.setattr(resolve, "_reader", lambda ref, local_paths=True: calls.append(ref) or None)
     assert resolve.resolve_reference("llama 3.1 8b").entry_id == "llama-3.1-8b"
     assert resolve.resolve_reference("meta-llama/Llama-3.1-8B-Instruct").entry_id == "llama-3.1-8b"
     assert calls == []
     with pytest.raises(UnknownName, match="did you mean"):  # no local path of that name either
         resolve.resolve_reference("llama-3.1-8bb")
     assert [c.text for c in calls] == ["llama-3.1-8bb"]
+
+
+def test_local_paths_off_refuses_paths_before_the_reader_and_tells_it_so(monkeypatch):
+    # The network surfaces' policy (reference.local_paths(False)): a path never reaches the reader (so nothing
+    # learns whether it exists); other forms do, with local_paths=False so the reader skips the file system.
+    from modelmath.tools.model.reference import local_paths
+
+    calls = []
+    monkeypatch.setattr(resolve, "_reader", lambda ref, local_paths=True: calls.append((ref.kind, local_paths)))
+    with local_paths(False):
+        for path in ("/etc", "./x", "~/m", "m.gguf", "file:///etc", "C:\\models\\x"):
+            with pytest.raises(InvalidInput, match="local paths are not accepted over HTTP") as exc:
+                resolve.resolve_reference(path)
+            assert exc.value.field == "model" and "org/name" in exc.value.allowed
+        assert calls == []
+        with pytest.raises(UnknownName):
+            resolve.resolve_reference("no-such-model-here")
+        with pytest.raises(UnknownName):
+            resolve.resolve_reference("acme/some-model")  # the reader found nothing: the catalog's answer
+    assert calls == [("name", False), ("repo", False)]
+    calls.clear()
+    with pytest.raises(UnknownName):
+        resolve.resolve_reference("./x")  # outside the block: the CLI's rule, the reader looks (and finds nothing)
+    assert calls == [("path", True)]
