@@ -23,6 +23,7 @@ pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="headless brow
                                 "chromium-driver (apt-get install -y chromium chromium-driver; .ci/run does it)")
 
 from selenium import webdriver  # noqa: E402 - after the skip marker, which documents the requirement
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -60,7 +61,9 @@ def site(served_with_standin):
 
 
 def wait(driver, condition, timeout: float = WAIT_S):
-    return WebDriverWait(driver, timeout).until(condition)
+    # The page re-renders its tables as inputs change: an element found a moment ago can be replaced before its
+    # text is read (StaleElementReferenceException). That is a moment of the wait, not a failure: look again.
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def cells(driver, selector: str) -> list[str]:
