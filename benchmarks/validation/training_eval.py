@@ -18,7 +18,6 @@ import argparse
 import json
 import statistics
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -26,14 +25,9 @@ DATASET = HERE / "training.jsonl"
 CATEGORIES = ("training_memory", "training_throughput", "training_compute")
 WITHIN = 0.25  # the "within ±25%" criterion of issue 12
 
-
-@dataclass(frozen=True)
-class Prediction:
-    low: float
-    mid: float
-    high: float
-    note: str = ""
-    group: str = ""  # coverage group of the band (tools/bands.py), "+pooled" when it borrowed a pooled set
+if str(HERE) not in sys.path:  # run.py puts this folder on sys.path; run as a script, do the same
+    sys.path.insert(0, str(HERE))
+from inference_eval import Prediction  # noqa: E402 - one Prediction for both evaluators
 
 
 class DeviceMissing(Exception):

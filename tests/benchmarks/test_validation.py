@@ -126,17 +126,23 @@ def test_results_md_is_current():
     assert run.main(["--check"]) == 0
 
 
-def test_unseen_batch4_record_is_kept_as_run():
-    """The one unseen run of batch 4 is data (frozen/batch4_unseen.json, copied from RESULTS.md at 117d611), printed
-    as recorded beside the current (seen) table: its per-case rows give its summary table (to the printing's
-    rounding), it holds exactly the batch-4 cases evaluated now, and RESULTS.md shows both tables."""
+# Each frozen batch: (batch, cases, the commit its RESULTS.md record was copied from, the README's record of that run's
+# "all" row). Batch 4: RESULTS.md at 117d611; batch 5: at 86e6957 (model 1091df9).
+FROZEN_RUNS = [(4, 51, "| all | 51 | 13.6% | 67% | 84% | no |"), (5, 60, "| all | 60 | 10.6% | 77% | 75% | no |")]
+
+
+@pytest.mark.parametrize(("batch", "n", "all_row"), FROZEN_RUNS)
+def test_unseen_batch_record_is_kept_as_run(batch, n, all_row):
+    """The one unseen run of a batch is data (frozen/batch<N>_unseen.json), printed as recorded beside the current
+    (seen) table: its per-case rows give its summary table (to the printing's rounding), it holds exactly the
+    batch's cases evaluated now, and RESULTS.md shows both tables."""
     import statistics
 
-    rec = run.frozen_record(4)
+    rec = run.frozen_record(batch)
     cases = rec["cases"]
     records = run.load(HERE / name for name in run.DATASETS)  # inference and training cases
-    batch4 = {r["id"] for r in records if r.get("batch") == 4 and not r.get("excluded")}
-    assert {c["id"] for c in cases} == batch4 and len(cases) == 51
+    ids = {r["id"] for r in records if r.get("batch") == batch and not r.get("excluded")}
+    assert {c["id"] for c in cases} == ids and len(cases) == n
     rows = {r["category"]: r for r in rec["table"]}
     for cat, row in rows.items():
         mine = cases if cat == "all" else [c for c in cases if c["category"] == cat]
@@ -146,11 +152,12 @@ def test_unseen_batch4_record_is_kept_as_run():
         assert abs(statistics.median(errs) - float(row["median_abs_error"].rstrip("%"))) <= 0.051, cat
         assert row["in_band"] == f"{sum(c['in_band'] for c in mine) / len(mine):.0%}", cat
         assert row["within_25"] == f"{sum(e <= 25 for e in errs) / len(errs):.0%}", cat
-    # the README's record of that run (84% in band, median 13.6%)
-    assert rows["all"]["in_band"] == "84%" and rows["all"]["median_abs_error"] == "13.6%"
     text = (HERE / "RESULTS.md").read_text(encoding="utf-8")
-    assert "### Batch 4 as first run, unseen" in text and "### Batch 4 after later changes (seen)" in text
-    assert "| all | 51 | 13.6% | 67% | 84% | no |" in text
+    assert f"### Batch {batch} as first run, unseen" in text and f"### Batch {batch} after later changes (seen)" in text
+    assert all_row in text
+    n_, median, within, inside = (x.strip() for x in all_row.strip("|").split("|")[1:5])
+    assert (rows["all"]["median_abs_error"], rows["all"]["within_25"], rows["all"]["in_band"]) == (
+        median, within, inside)
 
 
 @pytest.mark.parametrize(("published", "release"), [("0.6.3.post1", "0.6.3"), ("v0.8.5 (V1)", "0.8.5"),
@@ -161,27 +168,3 @@ def test_a_vllm_release_the_source_prints_reaches_the_profile(published, release
     record = {"engine": "vllm", "engine_version": published,
               "inputs": {"model": "llama-3-8b", "gpu": "h100", "weight_dtype": "bf16", "kv_dtype": "bf16"}}
     assert inference_eval._speed_args(record).get("engine_version") == release
-
-
-def test_unseen_batch5_record_is_kept_as_run():
-    """Batch 5's one unseen run (frozen/batch5_unseen.json, copied from RESULTS.md at 86e6957, model 1091df9) is kept
-    like batch 4's: its rows give its table to the printing's rounding, it holds exactly the batch-5 cases evaluated
-    now, and RESULTS.md prints it beside the current (seen) table."""
-    import statistics
-
-    rec = run.frozen_record(5)
-    cases = rec["cases"]
-    records = run.load(HERE / name for name in run.DATASETS)
-    batch5 = {r["id"] for r in records if r.get("batch") == 5 and not r.get("excluded")}
-    assert {c["id"] for c in cases} == batch5 and len(cases) == 60
-    rows = {r["category"]: r for r in rec["table"]}
-    for cat, row in rows.items():
-        mine = cases if cat == "all" else [c for c in cases if c["category"] == cat]
-        errs = [abs(float(c["error"].rstrip("%"))) for c in mine]
-        assert row["n"] == len(mine)
-        assert abs(statistics.median(errs) - float(row["median_abs_error"].rstrip("%"))) <= 0.051, cat
-        assert row["in_band"] == f"{sum(c['in_band'] for c in mine) / len(mine):.0%}", cat
-        assert row["within_25"] == f"{sum(e <= 25 for e in errs) / len(errs):.0%}", cat
-    text = (HERE / "RESULTS.md").read_text(encoding="utf-8")
-    assert "### Batch 5 as first run, unseen" in text and "### Batch 5 after later changes (seen)" in text
-    assert "| all | 60 | 10.6% | 77% | 75% | no |" in text
