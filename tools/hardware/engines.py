@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..datafiles import read_json
-from ..errors import UnknownName
+from ..errors import InvalidInput, UnknownName
 from ..units import GiB
 from .gpus import GPU
 
@@ -146,8 +146,9 @@ def matmul_ceiling(gpu: GPU, fmt: str) -> tuple[float, bool]:
     return arch["default"]["bf16"], False
 
 
-# Where an engine runs at all, from its own documentation. Elsewhere its figures are a what-if with its
-# constants, and the result says so (only these are certain; an engine not listed runs on many platforms).
+# Where an engine runs at all, by device vendor, from its own documentation. An engine asked for elsewhere is
+# refused (for_device). Engines not listed run on every device in the catalog: transformers (PyTorch has CUDA,
+# ROCm, MPS, XLA, Neuron and Gaudi backends) and generic (a what-if by definition).
 RUNS_ON = {
     "trt-llm": ({"nvidia"}, "NVIDIA GPUs only (TensorRT-LLM docs, 'Supported Hardware')"),
     "mlx": ({"apple", "nvidia"}, "Apple silicon, and NVIDIA GPUs through its CUDA backend on Linux (MLX docs, "
@@ -158,15 +159,61 @@ RUNS_ON = {
     "vllm": ({"nvidia", "amd", "google", "intel", "aws"}, "NVIDIA, AMD, TPU, Gaudi and Neuron devices, and on a Mac "
                                                           "the CPU only (vLLM docs, 'CPU'; Metal only through the "
                                                           "community vllm-metal plugin, which runs MLX)"),
+    # docs.sglang.io 'Hardware Platforms': NVIDIA GPUs, AMD GPUs, Ascend NPUs, CPU servers, Jetson, TPU (through
+    # the SGLang-JAX backend) and XPU (Intel Arc / Data Center GPU Max, not Gaudi); no Apple GPU, no Neuron.
+    "sglang": ({"nvidia", "amd", "google"}, "NVIDIA and AMD GPUs, and TPUs through its SGLang-JAX backend "
+                                            "(docs.sglang.io, 'Hardware Platforms'; no Apple GPU, Gaudi or Neuron)"),
+    # ggml-org/llama.cpp README 'Supported backends': Metal (Apple), CUDA (NVIDIA), HIP (AMD), SYCL (Intel Arc /
+    # Data Center GPU Max, not Gaudi), Vulkan, CANN (Ascend); no TPU or Neuron backend.
+    "llama.cpp": ({"nvidia", "amd", "apple"}, "NVIDIA (CUDA), AMD (HIP) and Apple (Metal) GPUs among these devices "
+                                              "(llama.cpp README, 'Supported backends'; its SYCL backend is for "
+                                              "Intel GPUs, not Gaudi; no TPU or Neuron backend)"),
+}
+
+# Where the catalog default (vLLM) does not run, the engine used instead, the alternatives, and why.
+DEVICE_DEFAULT = {
+    "apple": ("llama.cpp", ("mlx",), "Apple silicon", "the most common runtime there (Ollama and LM Studio run "
+                                                      "on it; its Metal backend is on by default on macOS, llama.cpp "
+                                                      "README)"),
 }
 
 
-def platform_note(engine: Engine, gpu: GPU) -> str:
-    """'' where the engine runs on the device's platform; else why these figures are a what-if."""
-    vendors, where = RUNS_ON.get(engine.id, (None, ""))
-    if vendors is None or gpu.vendor in vendors:
-        return ""
-    return f"{engine.name} runs on {where}, not on {gpu.name}: these figures are a what-if with its constants"
+def runs_on(engine: Engine, gpu: GPU) -> bool:
+    vendors, _ = RUNS_ON.get(engine.id, (None, ""))
+    return vendors is None or gpu.vendor in vendors
+
+
+def allowed_on(gpu: GPU) -> list[str]:
+    """Engine ids that run on this device."""
+    return [e.id for e in catalog() if runs_on(e, gpu)]
+
+
+def default_for(gpu: GPU) -> Engine:
+    """The engine a device gets when none is asked for: vLLM, or where vLLM does not run, DEVICE_DEFAULT's."""
+    pick = DEVICE_DEFAULT.get(gpu.vendor)
+    return lookup(pick[0] if pick else None)
+
+
+def default_note(gpu: GPU) -> str:
+    """The assumption that says which engine a device got by default, and what else runs there."""
+    e = default_for(gpu)
+    pick = DEVICE_DEFAULT.get(gpu.vendor)
+    if pick is None:
+        return f"engine {e.id} (the default engine); pass engine to change"
+    refused = [i for i in RUNS_ON if gpu.vendor not in RUNS_ON[i][0]]
+    return (f"engine {e.id}: the default on {pick[2]}, {pick[3]}; {', '.join(pick[1])} also runs there (pass "
+            f"engine); {', '.join(refused[:-1])} and {refused[-1]} do not run there (refused)")
+
+
+def for_device(name: str | None, gpu: GPU) -> Engine:
+    """The engine asked for (or the device's default), refused where it does not run on the device."""
+    if name is None:
+        return default_for(gpu)
+    e = lookup(name)
+    if not runs_on(e, gpu):
+        raise InvalidInput(f"engine {e.id} does not run on {gpu.name}: {e.name} runs on {RUNS_ON[e.id][1]}",
+                           field="engine", allowed=allowed_on(gpu))
+    return e
 
 
 def platform(gpu: GPU) -> str:

@@ -9,6 +9,9 @@ Placement conventions (stated in every result):
 - Activations: the residual stream and the sampling logits are whole on every GPU; the block-internal
   widths (QKV, MLP intermediate) shard 1/tp.
 - Runtime overhead per GPU: the core's 1 GiB, plus NCCL/custom all-reduce buffers once tp > 1.
+- llama.cpp (LAYER_SPLIT) splits by layer instead: each GPU holds its share of the layers whole (weights, KV and
+  state 1/n, no replicated KV heads, no all-reduce buffers) and its runtime reserve is its compute buffer, the
+  activations of one n_ubatch chunk (512 tokens) through whole layers.
 """
 
 from __future__ import annotations
@@ -28,11 +31,20 @@ from ..model.memory import (
 from ..model.params import ParamCount
 from ..model.shape import ModelShape
 from ..units import GiB
+from . import engines
 from .gpus import GPU
 
 # vLLM's memory profile of Llama-3-8B on H100 (PR #10511 log): non-torch memory 1.79 GiB at TP1, 3.58 GiB at
 # TP2, so communication buffers add ~1.79 GiB per GPU once tensor parallelism is on.
 TP_COMM_OVERHEAD_BYTES = int(1.79 * GiB)
+
+# Engines whose multi-GPU split is by layer (pipelined), so no tensor-parallel all-reduce and no communication
+# buffers. llama.cpp: --split-mode defaults to layer (common/arg.cpp: "layer (default): split layers and KV across
+# GPUs"). What it reserves beyond weights and KV is its compute buffer, sized once from a worst-case prompt graph
+# of n_ubatch tokens (src/llama-context.cpp, sched_reserve: graph_reserve(n_tokens, ...) with n_tokens =
+# min(n_ctx, n_ubatch); n_ubatch 512 by default, engines.json step_token_budget); each device holds the buffer
+# for its own layers.
+LAYER_SPLIT = frozenset({"llama.cpp"})
 
 
 @dataclass(frozen=True)
@@ -122,14 +134,39 @@ def activation_bytes_per_gpu(shape: ModelShape, tokens: int, batch: int, tp: int
     return residual + logits + -(-inner // tp)
 
 
-def overhead_bytes(tp: int, override: int | None = None) -> int:
+def overhead_bytes(tp: int, override: int | None = None, engine: str | None = None) -> int:
+    """Runtime overhead per GPU: 1 GiB, plus all-reduce buffers with tp > 1 unless the engine splits by layer."""
     if override is not None:
         return override
-    return DEFAULT_OVERHEAD_BYTES + (TP_COMM_OVERHEAD_BYTES if tp > 1 else 0)
+    comm = tp > 1 and engine not in LAYER_SPLIT
+    return DEFAULT_OVERHEAD_BYTES + (TP_COMM_OVERHEAD_BYTES if comm else 0)
+
+
+def _place_by_layer(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, kvfmt: KVFormat, *,
+                    context: int, batch: int, tp: int, overhead: int | None, prefill_chunk: int | None,
+                    engine: str) -> Placement:
+    """llama.cpp's layer split: 1/tp of the weights, KV and state per GPU (rounded up), whole-layer activations
+    of one n_ubatch chunk (its compute buffer), no all-reduce buffers."""
+    layout = kv_layout(shape, kvfmt)
+    state = -(-layout.state_bytes_per_sequence // tp)
+    kv_seq = -(-kv_bytes_for_sequence(layout, context) // tp) + state
+    chunk = prefill_chunk or engines.lookup(engine).step_token_budget or DEFAULT_PREFILL_CHUNK_TOKENS
+    tokens = min(chunk, max(context * batch, 1))
+    heads = 1 if shape.mla is not None else shape.num_kv_heads
+    return Placement(tp=tp, weights=-(-weight_bytes(params, wfmt)[0] // tp), kv_per_sequence=kv_seq,
+                     kv=kv_seq * batch, activations=activation_peak(shape, tokens, batch),
+                     overhead=overhead_bytes(tp, overhead, engine), usable=gpu.usable_bytes, kv_heads_per_gpu=heads,
+                     kv_replicated=False, weights_replicated_extra=0, state_per_sequence=state)
 
 
 def place(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, kvfmt: KVFormat, *, context: int,
-          batch: int, tp: int, overhead: int | None = None, prefill_chunk: int | None = None) -> Placement:
+          batch: int, tp: int, overhead: int | None = None, prefill_chunk: int | None = None,
+          engine: str | None = None) -> Placement:
+    """Memory per GPU at tensor-parallel degree `tp`; `engine` (an id) None or a tensor-parallel engine: the
+    vLLM-style placement; an engine in LAYER_SPLIT: by layer."""
+    if engine in LAYER_SPLIT:
+        return _place_by_layer(shape, params, gpu, wfmt, kvfmt, context=context, batch=batch, tp=tp,
+                               overhead=overhead, prefill_chunk=prefill_chunk, engine=engine)
     weights, extra = weight_bytes_per_gpu(params, shape, wfmt, tp)
     kv_seq = kv_bytes_per_sequence_per_gpu(shape, kvfmt, context, tp)
     held, replicated = kv_heads_per_gpu(shape, tp)
@@ -143,11 +180,11 @@ def place(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, k
 
 def min_placement(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, kvfmt: KVFormat, *,
                   context: int, batch: int, overhead: int | None = None,
-                  prefill_chunk: int | None = None) -> Placement | None:
+                  prefill_chunk: int | None = None, engine: str | None = None) -> Placement | None:
     """The smallest tensor-parallel degree that fits, or None when none up to the device's maximum does."""
     for tp in tp_degrees(shape, gpu.max_count):
         p = place(shape, params, gpu, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=overhead,
-                  prefill_chunk=prefill_chunk)
+                  prefill_chunk=prefill_chunk, engine=engine)
         if p.fits:
             return p
     return None

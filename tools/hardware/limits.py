@@ -56,14 +56,15 @@ def format_on(shape: ModelShape, name: str) -> WeightFormat | None:
 
 
 def best_format_on_one(shape: ModelShape, params: ParamCount, gpu: GPU, kvfmt: KVFormat, *, context: int,
-                       batch: int, overhead: int | None = None) -> str | None:
+                       batch: int, overhead: int | None = None, engine: str | None = None) -> str | None:
     """The highest-precision common weight format that this device runs and that fits on one of it at this
     context and batch, each format's bytes as memory_estimate counts them for this shape (format_on)."""
     for name in FALLBACK_FORMATS:
         wfmt = format_on(shape, name) if runs_format(gpu, name) else None
         if wfmt is None:
             continue
-        p = place(shape, params, gpu, wfmt, kvfmt, context=context, batch=batch, tp=1, overhead=overhead)
+        p = place(shape, params, gpu, wfmt, kvfmt, context=context, batch=batch, tp=1, overhead=overhead,
+                  engine=engine)
         if p.fits:
             return name
     return None
@@ -90,15 +91,15 @@ def _largest(fits, hi: int | None) -> int:
 
 
 def max_context(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, kvfmt: KVFormat, *,
-                batch: int, tp: int, cap: int, overhead: int | None = None) -> int:
+                batch: int, tp: int, cap: int, overhead: int | None = None, engine: str | None = None) -> int:
     """Longest context (at most `cap`) at which `batch` sequences fit on `tp` devices; 0 if not even one
     token does."""
     return _largest(lambda c: place(shape, params, gpu, wfmt, kvfmt, context=c, batch=batch, tp=tp,
-                                    overhead=overhead).fits, cap)
+                                    overhead=overhead, engine=engine).fits, cap)
 
 
 def max_batch(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, kvfmt: KVFormat, *,
-              context: int, tp: int, overhead: int | None = None) -> int:
+              context: int, tp: int, overhead: int | None = None, engine: str | None = None) -> int:
     """Most concurrent sequences of `context` tokens that fit on `tp` devices; 0 if not one does."""
     return _largest(lambda b: place(shape, params, gpu, wfmt, kvfmt, context=context, batch=b, tp=tp,
-                                    overhead=overhead).fits, None)
+                                    overhead=overhead, engine=engine).fits, None)

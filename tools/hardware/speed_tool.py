@@ -107,7 +107,7 @@ def speed_result(inp: dict) -> dict:
     m = resolve_model(inp)
     shape, params = m.shape, parameter_count(m.shape)
     g = gpu_catalog.lookup(inp["gpu"])
-    e = eng.lookup(inp.get("engine"))
+    e = eng.for_device(inp.get("engine"), g)
     wfmt, w_assumptions, w_warnings = weights_for_model(m, inp, params.total)
     kvfmt = kv_format(inp.get("kv_dtype", "bf16"))
     tp, batch = inp.get("gpu_count", 1), inp.get("batch_size", 1)
@@ -126,7 +126,8 @@ def speed_result(inp: dict) -> dict:
                                "way", field=key, allowed="only with engine vllm")
     d = decode_step(shape, params, g, wfmt, context, batch, tp, kvfmt, e)
     pre = prefill(shape, params, g, wfmt, prompt, tp, e)
-    fit = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=overhead_bytes(inp))
+    fit = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=overhead_bytes(inp),
+                engine=e.id)
     cap = kv_capacity(shape, params, g, wfmt, kvfmt, tp, e, inp.get("gpu_memory_fraction"), inp.get("engine_version"),
                       inp.get("max_model_len"))
     out = {
@@ -152,7 +153,7 @@ def speed_result(inp: dict) -> dict:
                           **({"profile": list(cap.notes)} if cap.notes else {})},
         "efficiencies": efficiencies(d.factors),
         "memory_per_gpu_bytes": fit.total, "usable_per_gpu_bytes": fit.usable, "fits": fit.fits,
-        "assumptions": ([context_note] if context_note else []) + _assumptions(e) + w_assumptions,
+        "assumptions": ([context_note] if context_note else []) + _assumptions(e, g, "engine" in inp) + w_assumptions,
     }
     if m.checkpoint is not None:
         out["checkpoint"] = checkpoint_block(m, params)
@@ -164,9 +165,6 @@ def speed_result(inp: dict) -> dict:
     warnings = _context_warnings(shape, max(context, prompt)) + w_warnings
     if d.plan.note:
         warnings.append(d.plan.note)
-    elsewhere = eng.platform_note(e, g)
-    if elsewhere:
-        warnings.append(elsewhere)
     if not out["engine"]["calibrated"]:
         warnings.append(f"uncalibrated: {out['engine']['uncalibrated']}; treat those ranges as rough")
     if not fit.fits:
@@ -177,10 +175,10 @@ def speed_result(inp: dict) -> dict:
     return out
 
 
-def _assumptions(e: eng.Engine) -> list[str]:
-    default = " (the default engine)" if e.id == eng.default_id() else ""
-    return [
-        f"engine {e.id}{default}: efficiencies and fixed overheads from tools/data/engines.json, fitted on the "
+def _assumptions(e: eng.Engine, g, asked: bool) -> list[str]:
+    picked = [] if asked else [eng.default_note(g)]
+    return picked + [
+        f"engine {e.id}: efficiencies and fixed overheads from tools/data/engines.json, fitted on the "
         "calibration half of benchmarks/validation/inference.jsonl",
         "step = GEMMs max(weight bytes / (bandwidth x e), FLOPs / (peak x e)) + attention max(KV bytes, "
         "FLOPs) + the engine's step overhead + per-MoE-layer dispatch + all-reduces (kernels run one after another)",

@@ -27,7 +27,7 @@ from ..schemas import (
 from ..units import GiB
 from . import engines as eng
 from . import gpus as gpu_catalog
-from .fit import Option, min_placement, place, recommend, tp_degrees
+from .fit import LAYER_SPLIT, Option, min_placement, place, recommend, tp_degrees
 from .gpus import GPU
 from .limits import best_format_on_one, max_batch, max_context
 from .speed import band_info, decode_step, prefill
@@ -68,7 +68,6 @@ _NOTE_TEXT = {
     "pcie": "tensor parallel over PCIe on {} (no NVLink-class link): all-reduce assumed 3x slower",
     "multinode": "more than 8 devices on {}: that spans nodes; engines use pipeline parallelism there",
     "no_fp4": "no FP4 tensor cores on {}: NVFP4 weights are dequantised in the kernel (weight-only), 16-bit math",
-    "elsewhere": "{} runs on {}, not on {}: those rows are what-ifs with its constants",
     "roofline": "decode_range's high end capped at the roofline (100% of peak bandwidth or dense FLOP/s) on {}: "
                 "the calibration band alone would claim more than the device can do (each row's decode_band says "
                 "how much)",
@@ -80,10 +79,7 @@ _NOTE_TEXT = {
 def _group_notes(notes: dict[str, list[str]]) -> list[str]:
     out = []
     for k, v in notes.items():
-        if k == "elsewhere" and v:
-            engine, where = v[0][1], v[0][2]
-            out.append(_NOTE_TEXT[k].format(engine, where, ", ".join(dict.fromkeys(g for g, _, _ in v))))
-        elif v:
+        if v:
             out.append(_NOTE_TEXT[k].format(", ".join(dict.fromkeys(v))))
     return out
 
@@ -129,34 +125,50 @@ def _speeds(shape, params, g, wfmt, kvfmt, context, batch, tp, engine):
     return one, many, pre, pre.seconds
 
 
+def _longest_on_one(shape, params, g: GPU, wfmt, kvfmt, batch: int, ovh, engine: str) -> tuple[int, str]:
+    """(longest context that fits one device, what bounds it: "memory", or "window" where the model's context
+    window ends first). At a memory-bound limit the placement fits and one more token does not."""
+    window = shape.context_limit
+    longest = max_context(shape, params, g, wfmt, kvfmt, batch=batch, tp=1, cap=window, overhead=ovh, engine=engine)
+    return longest, "window" if window is not None and longest == window and place(
+        shape, params, g, wfmt, kvfmt, context=window + 1, batch=batch, tp=1, overhead=ovh,
+        engine=engine).fits else "memory"
+
+
 def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -> tuple[dict, Option | None]:
     shape = m.shape
-    ovh, count = overhead_bytes(inp), inp.get("gpu_count")
-    one = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=1, overhead=ovh)
-    row: dict = {"gpu": g.id, "fits_on_one": one.fits}
+    engine = eng.for_device(inp.get("engine"), g)
+    ovh, count, e_id = overhead_bytes(inp), inp.get("gpu_count"), engine.id
+    one = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=1, overhead=ovh, engine=e_id)
+    row: dict = {"gpu": g.id, "engine": e_id, "fits_on_one": one.fits}
+    allowed = tp_degrees(shape, g.max_count)
     if count is not None:
-        allowed = tp_degrees(shape, g.max_count)
         if count not in allowed:
             row["note"] = f"gpu_count {count} is not usable here (allowed: {', '.join(map(str, allowed))})"
             return row, None
-        p = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=count, overhead=ovh)
+        p = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=count, overhead=ovh, engine=e_id)
     else:
-        p = min_placement(shape, params, g, wfmt, kvfmt, context=context, batch=batch, overhead=ovh)
+        p = min_placement(shape, params, g, wfmt, kvfmt, context=context, batch=batch, overhead=ovh, engine=e_id)
     if not one.fits:
         row["fits_one_at"] = best_format_on_one(shape, params, g, kvfmt, context=context, batch=batch,
-                                                overhead=ovh) or "none"
-        longest = max_context(shape, params, g, wfmt, kvfmt, batch=batch, tp=1, cap=context, overhead=ovh)
-        if longest:
-            row["max_context_on_one"] = longest
+                                                overhead=ovh, engine=e_id) or "none"
+    longest, bound = _longest_on_one(shape, params, g, wfmt, kvfmt, batch, ovh, e_id)
+    if longest:
+        row.update(max_context_on_one=longest, max_context_on_one_limit=bound)
     if p is None or not p.fits:
-        row["note"] = (f"does not fit on {p.tp}" if p is not None else f"needs more than {g.max_count}") + \
-            f" x {g.id} at {wfmt.name}"
+        # Say what the largest count tried needs per GPU and by how much it falls short.
+        tried = p or place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=allowed[-1],
+                           overhead=ovh, engine=e_id)
+        need, short = round(tried.total / GiB, 1), round(-tried.headroom / GiB, 1)
+        row["note"] = (f"does not fit on {tried.tp}" if p is not None else f"needs more than {g.max_count}") + \
+            f" x {g.id} at {wfmt.name}: {need:,} GiB per GPU needed at {tried.tp}, " \
+            f"{tried.usable / GiB:,.1f} GiB usable, short by {short:,} GiB"
+        row.update(at_gpus=tried.tp, needs_per_gpu_gib=need, short_per_gpu_gib=short)
         return row, None
-    engine = eng.lookup(inp.get("engine"))
     s1, sb, pre, ttft = _speeds(shape, params, g, wfmt, kvfmt, context, batch, p.tp, engine)
     price = _price(g, inp)
     row.update(gpus=p.tp, per_gpu_gib=_r(p.total / GiB), headroom_gib=_r(p.headroom / GiB),
-               max_seqs=max_batch(shape, params, g, wfmt, kvfmt, context=context, tp=p.tp, overhead=ovh),
+               max_seqs=max_batch(shape, params, g, wfmt, kvfmt, context=context, tp=p.tp, overhead=ovh, engine=e_id),
                decode_tok_s=_r(1 / s1.seconds.mid),
                decode_range=f"{_plain(1 / s1.seconds.high)}-{_plain(1 / s1.seconds.low)}",
                decode_band=band_info(s1),
@@ -171,8 +183,6 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
         notes.setdefault(s1.plan.code, []).append(wfmt.name if s1.plan.code == "weight_only" else g.id)
     if not s1.factors.calibrated:
         notes.setdefault("uncalibrated", []).append(g.id)
-    if eng.platform_note(engine, g):
-        notes.setdefault("elsewhere", []).append((g.id, engine.name, eng.RUNS_ON[engine.id][1]))
     if s1.capped:
         notes.setdefault("roofline", []).append(g.id)
     label = f"{g.id} x{p.tp}"
@@ -185,6 +195,42 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
     return row, opt
 
 
+def _devices(inp: dict) -> tuple[list[GPU], list[str]]:
+    """The devices to answer for, and assumptions. An engine asked for with named devices it does not run on is
+    refused; asked for over the whole catalog, the devices it does not run on are left out (and said)."""
+    named = inp.get("gpus")
+    chosen = [gpu_catalog.lookup(i) for i in dict.fromkeys(gpu_catalog.lookup(n, "gpus").id
+                                                            for n in named or gpu_catalog.all_ids())]
+    if inp.get("engine") is None:
+        return chosen, []
+    e = eng.lookup(inp["engine"])
+    off = [g for g in chosen if not eng.runs_on(e, g)]
+    if off and named:
+        allowed = [i for i in eng.ids() if all(eng.runs_on(eng.lookup(i), g) for g in chosen)]
+        raise InvalidInput(f"engine {e.id} does not run on {', '.join(g.id for g in off)}: {e.name} runs on "
+                           f"{eng.RUNS_ON[e.id][1]}", field="engine", allowed=allowed)
+    if not off:
+        return chosen, []
+    return [g for g in chosen if g not in off], [
+        f"engine {e.id}: rows only for the devices it runs on ({e.name}: {eng.RUNS_ON[e.id][1]}); left out: "
+        + ", ".join(g.id for g in off)]
+
+
+def _advice(inp: dict, wfmt, kvfmt, context: int, batch: int) -> str:
+    """What might make it fit, leaving out what the run already does."""
+    tries = ["fewer tokens"] if context > 1 else []
+    if batch > 1:
+        tries.append("a smaller batch")
+    if kvfmt.bits > 8:
+        tries.append("fp8 KV")
+    if wfmt.bits_float > 5:  # q4_k_m is 4.9 bits with its scales; a 5-bit or wider format can go to 4-bit
+        tries.append("a 4-bit format")
+    if inp.get("gpu_count") is not None:
+        tries.append("more GPUs (leave gpu_count out to get the minimum)")
+    tries.append("a device with more memory")
+    return "try " + ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1]
+
+
 def _hardware_fit(inp: dict) -> dict:
     m = resolve_model(inp)
     shape, params = m.shape, parameter_count(m.shape)
@@ -193,15 +239,14 @@ def _hardware_fit(inp: dict) -> dict:
     context, batch = inp.get("context_tokens", DEFAULT_CONTEXT), inp.get("batch_size", 1)
     if inp.get("gpu_count") is not None and inp["gpu_count"] < 1:
         raise InvalidInput("gpu_count must be >= 1", field="gpu_count", allowed="integer >= 1")
-    names = inp.get("gpus") or gpu_catalog.all_ids()
-    chosen = list(dict.fromkeys(gpu_catalog.lookup(n, "gpus").id for n in names))
-    if "usd_per_gpu_hour" in inp and len(chosen) != 1:
+    devices, left_out = _devices(inp)
+    if "usd_per_gpu_hour" in inp and len(devices) != 1:
         raise InvalidInput("usd_per_gpu_hour overrides the price of one GPU: ask for exactly one gpu",
                            field="usd_per_gpu_hour")
     notes: dict[str, list[str]] = {}
     rows, options = [], []
-    for gid in chosen:
-        row, opt = _fit_row(m, params, gpu_catalog.lookup(gid), wfmt, kvfmt, inp, context, batch, notes)
+    for g in devices:
+        row, opt = _fit_row(m, params, g, wfmt, kvfmt, inp, context, batch, notes)
         rows.append({k: v for k, v in row.items() if v is not None or k.startswith("usd_")})
         if opt is not None:
             options.append(opt)
@@ -218,13 +263,18 @@ def _hardware_fit(inp: dict) -> dict:
         smaller = sorted({r["fits_one_at"] for r in rows if r.get("fits_one_at") not in (None, "none")})
         warnings.append(f"no requested GPU fits {shape.name} at {wfmt.name}, {context:,} tokens x {batch}; "
                         + (f"on one GPU these formats would: {', '.join(smaller)}" if smaller
-                           else "try fewer tokens, a smaller batch, fp8 KV or a 4-bit format"))
+                           else _advice(inp, wfmt, kvfmt, context, batch)))
     w_total = weight_bytes(params, wfmt)[0]
+    used = list(dict.fromkeys(r["engine"] for r in rows))
+    top = eng.lookup(inp["engine"]).id if "engine" in inp else used[0] if len(used) == 1 else eng.default_id()
+    for r in rows:  # a row names its engine only where it is not the result's
+        if r["engine"] == top:
+            del r["engine"]
     out = {"model": describe(m), "weight_dtype": wfmt.name, "kv_dtype": kvfmt.name, "context_tokens": context,
            "batch_size": batch, "total_params": params.total, "active_params": params.active,
            "weights_bytes": w_total, "gpus": rows, "recommendations": recs,
-           "engine": eng.lookup(inp.get("engine")).id,
-           "assumptions": _fit_assumptions(wfmt, inp, context) + w_assumptions}
+           "engine": top,
+           "assumptions": _fit_assumptions(wfmt, inp, context, devices) + left_out + w_assumptions}
     if m.checkpoint is not None:
         out["checkpoint"] = checkpoint_block(m, params)
     if warnings:
@@ -232,27 +282,41 @@ def _hardware_fit(inp: dict) -> dict:
     return out
 
 
-def _engine_assumption(inp: dict) -> str:
-    e = eng.lookup(inp.get("engine"))
-    default = " (default; pass engine to change)" if "engine" not in inp else ""
-    return (f"speed for engine {e.id}{default}: per-engine weight/KV bandwidth efficiency, step overhead and MoE "
-            "dispatch cost fitted to published measurements (speed_estimate shows them); memory per GPU is the "
-            "engine-independent fit above")
+def _engine_assumptions(inp: dict, devices: list[GPU]) -> list[str]:
+    """Which engine each row is for (the device's default where none was asked for) and what that changes."""
+    if "engine" in inp:
+        picked = [f"speed and memory for engine {eng.lookup(inp['engine']).id}"]
+    else:
+        picked = [f"speed and memory for engine {eng.default_id()} (default; pass engine to change)"]
+        picked += list(dict.fromkeys(f"{eng.default_note(g)} ({g.vendor} rows say engine {eng.default_for(g).id})"
+                                     for g in devices if g.vendor in eng.DEVICE_DEFAULT))
+    used = {eng.for_device(inp.get("engine"), g).id for g in devices}
+    out = [picked[0] + ": per-engine weight/KV bandwidth efficiency, step overhead and MoE dispatch cost fitted to "
+           "published measurements (speed_estimate shows them)"] + picked[1:]
+    if used & LAYER_SPLIT:
+        out.append("llama.cpp splits a model across GPUs by layer (--split-mode layer, its default): weights, KV "
+                   "and state 1/n per GPU, no all-reduce buffers; its runtime reserve is 1 GiB + its compute "
+                   "buffer, sized by llama.cpp from one n_ubatch (512-token) chunk through whole layers (the "
+                   "activations here)")
+    return out
 
 
-def _fit_assumptions(wfmt, inp: dict, context: int) -> list[str]:
+def _fit_assumptions(wfmt, inp: dict, context: int, devices: list[GPU]) -> list[str]:
     a = [(DEFAULT_CONTEXT_NOTE if "context_tokens" not in inp else
           f"every sequence holds {context:,} tokens of KV; TTFT is for a prompt of that length"),
          "fit uses total params (all MoE experts); speed uses the weights a step actually reads (active, or the "
          "experts hit at this batch)",
          "gpus = smallest power-of-two tensor-parallel degree dividing the attention heads that fits; KV heads "
-         "shard up to kv_heads, then replicate; overhead 1 GiB per GPU + 1.79 GiB of all-reduce buffers with tp>1",
-         _engine_assumption(inp),
+         "shard up to kv_heads, then replicate; overhead 1 GiB per GPU + 1.79 GiB of all-reduce buffers with tp>1 "
+         "(vLLM, SGLang, TensorRT-LLM style tensor parallelism)",
+         *_engine_assumptions(inp, devices),
          "TTFT: " + eng.ttft_definition(),
          "usd_per_hour_all_gpus: the price of all the row's GPUs (gpu_lookup gives one GPU's usd_per_gpu_hour); "
          "usd_per_mtok = that over output tokens per hour at batch_size (decode only)",
          "fits_one_at: best common weight format that fits one GPU at this context and batch; "
-         "max_context_on_one: longest context that fits one GPU at the requested format"]
+         "max_context_on_one: longest context that fits one GPU at the requested format and batch, up to the "
+         "model's window (max_context_on_one_limit says which ended it: memory, or the window); rows that do not "
+         "fit say at_gpus, needs_per_gpu_gib and short_per_gpu_gib"]
     if wfmt.name != "bf16" and wfmt.stored is None:
         a.append(f"{wfmt.name} weights: {wfmt.bits_float:.4g} bits/weight ({wfmt.source})")
     return a
