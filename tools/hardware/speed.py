@@ -285,7 +285,7 @@ def _check_tp(shape: ModelShape, tp: int) -> None:
 
 def _setup(shape: ModelShape, gpu: GPU, wfmt: WeightFormat, tp: int, engine: Engine | None):
     _check_tp(shape, tp)
-    e = engine or eng.lookup(None)
+    e = engine or eng.default_for(gpu)  # vLLM, or where it does not run the device's default (llama.cpp on Apple)
     plan = compute_plan(gpu, wfmt, e)
     return e, plan, eng.factors(e, gpu, plan.fmt, plan.weight_only)
 

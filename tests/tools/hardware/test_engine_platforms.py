@@ -129,3 +129,17 @@ def test_fit_without_an_engine_gives_apple_rows_llama_cpp():
     assert any("the default on Apple silicon" in a and "mlx" in a for a in out["assumptions"])
     only_apple = run_tool("hardware_fit", {"model": "llama-3.1-8b", "gpus": ["apple-m4-max"]}).result
     assert only_apple["engine"] == "llama.cpp" and "engine" not in only_apple["gpus"][0]
+
+
+def test_the_library_default_follows_the_device_too():
+    # speed.decode_step(..., engine=None), as the README's library example calls it: llama.cpp on an M4 Max,
+    # vLLM on an H100 (the same defaults as the tools).
+    from modelmath.tools.hardware import gpus
+    from modelmath.tools.hardware.speed import decode_step
+    from modelmath.tools.model.formats import weight_format
+    from modelmath.tools.model.params import parameter_count
+    from modelmath.tools.model.resolve import resolve_model
+    shape = resolve_model({"model": "llama-3.1-8b"}).shape
+    params, bf16 = parameter_count(shape), weight_format("bf16")
+    assert decode_step(shape, params, gpus.lookup("apple-m4-max"), bf16, 4096, 1).factors.engine == "llama.cpp"
+    assert decode_step(shape, params, gpus.lookup("h100"), bf16, 4096, 1).factors.engine == "vllm"
