@@ -7,12 +7,14 @@ read from the tensor table itself (token_embd.weight rows; no output.weight mean
 from __future__ import annotations
 
 from ..errors import UnsupportedConfig
+from .gguf_hybrid import HYBRID_ARCHITECTURES, NO_ROPE_CONTEXT, hybrid_config
 
 # GGUF general.architecture → transformers model_type (deepseek2 and llama are refined below).
 ARCHITECTURES = {
     "llama": "llama", "qwen2": "qwen2", "qwen2moe": "qwen2_moe", "qwen3": "qwen3", "qwen3moe": "qwen3_moe",
     "gemma": "gemma", "gemma2": "gemma2", "gemma3": "gemma3_text", "phi3": "phi3", "olmo2": "olmo2",
     "olmoe": "olmoe", "gpt-oss": "gpt_oss", "deepseek2": "deepseek_v2", "gpt2": "gpt2",
+    **HYBRID_ARCHITECTURES,  # tools/model/gguf_hybrid.py
 }
 
 
@@ -52,6 +54,15 @@ def config_from_gguf(metadata: dict, tensors: dict[str, tuple[int, ...]]) -> dic
         vocab = toks.get("count") if isinstance(toks, dict) else len(toks) if isinstance(toks, list) else None
     nextn = get("nextn_predict_layers", 0) or 0
     heads = need("attention.head_count")
+    if arch in HYBRID_ARCHITECTURES:  # head_count_kv / feed_forward_length are per-layer arrays there
+        ctx = get("context_length")
+        return hybrid_config(arch, metadata, tensors, {
+            "vocab_size": vocab, "hidden_size": need("embedding_length"), "num_hidden_layers": need("block_count")
+            - nextn, "num_attention_heads": heads,
+            # llama.cpp writes 2**20 for the Granite-4 hybrids without RoPE ("arbitrary value", not the
+            # trained window): no window is better than that one (gguf_hybrid.gguf_notes says so).
+            "max_position_embeddings": None if arch == "granitehybrid" and ctx == NO_ROPE_CONTEXT else ctx,
+            "tie_word_embeddings": "output.weight" not in tensors})
     cfg: dict = {
         "model_type": ARCHITECTURES[arch], "vocab_size": vocab, "hidden_size": need("embedding_length"),
         "num_hidden_layers": need("block_count") - nextn, "num_attention_heads": heads,

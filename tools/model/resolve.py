@@ -342,8 +342,10 @@ def from_checkpoint(cp: Checkpoint, extra_notes: tuple[str, ...] = ()) -> Resolv
     if cp.gguf_metadata is not None:
         from .gguf import FILE_TYPES
         from .gguf_config import config_from_gguf
+        from .gguf_hybrid import gguf_notes
 
         config = config_from_gguf(cp.gguf_metadata, tensors)
+        extra_notes = gguf_notes(cp.gguf_metadata) + extra_notes
         ftype = cp.gguf_metadata.get("general.file_type")
 
         def fmt(by_dtype):
