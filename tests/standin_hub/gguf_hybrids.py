@@ -43,22 +43,35 @@ def _ffn(b: str, h: int, ff: int, gated: bool = True, suffix: str = "") -> list:
 
 
 def _granite(c: dict):
+    # GraniteMoeHybrid and Bamba both convert to granitehybrid. Attention layers: layer_types "attention", else
+    # attn_layer_indices. RoPE (Bamba): context_length is max_position_embeddings; without (Granite 4): 2**20.
     n, h = c["num_hidden_layers"], c["hidden_size"]
-    attn = [i for i, t in enumerate(c["layer_types"]) if t == "attention"]
-    inner = c["mamba_expand"] * h
-    kv = {"block_count": n, "context_length": 2**20,  # no RoPE: llama.cpp writes 2**20
+    attn = ([i for i, t in enumerate(c["layer_types"]) if t == "attention"] if "layer_types" in c
+            else c["attn_layer_indices"])
+    bamba = c["model_type"] == "bamba"
+    inner, experts = c["mamba_expand"] * h, c.get("num_local_experts", 0)
+    shared = c.get("shared_intermediate_size", c["intermediate_size"])
+    kv = {"block_count": n, "context_length": c["max_position_embeddings"] if bamba else 2**20,
           "embedding_length": h, "feed_forward_length": c["intermediate_size"],
           "attention.head_count": c["num_attention_heads"],
           "attention.head_count_kv": [c["num_key_value_heads"] if i in attn else 0 for i in range(n)],
-          "expert_count": c["num_local_experts"], "expert_used_count": c["num_experts_per_tok"],
-          "expert_shared_feed_forward_length": c["shared_intermediate_size"],
           "ssm.conv_kernel": c["mamba_d_conv"], "ssm.state_size": c["mamba_d_state"],
           "ssm.group_count": c["mamba_n_groups"], "ssm.inner_size": inner, "ssm.time_step_rank": c["mamba_n_heads"]}
+    if "num_local_experts" in c:  # written only when the config has them
+        kv.update({"expert_count": experts, "expert_used_count": c["num_experts_per_tok"]})
+    if "shared_intermediate_size" in c:
+        kv["expert_shared_feed_forward_length"] = shared
     t = _common(c, c["tie_word_embeddings"])
     for i in range(n):
         b = f"blk.{i}."
         t += [w(b + "attn_norm.weight", h), w(b + "ffn_norm.weight", h)]
-        t += _ffn(b, h, c["shared_intermediate_size"])  # no experts: the shared MLP is stored as the FFN
+        if experts:  # router, experts of intermediate_size, the shared MLP as the shared expert
+            f = c["intermediate_size"]
+            t += [w(b + "ffn_gate_inp.weight", experts, h), w(b + "ffn_gate_exps.weight", experts, f, h),
+                  w(b + "ffn_up_exps.weight", experts, f, h), w(b + "ffn_down_exps.weight", experts, h, f)]
+            t += _ffn(b, h, shared, suffix="_shexp")
+        else:  # no experts: the shared MLP (Bamba: the MLP) is stored as the FFN
+            t += _ffn(b, h, shared)
         t += (_attn(b, c, h, h // c["num_attention_heads"]) if i in attn else
               _mamba2(b, h, c["mamba_n_heads"], inner, c["mamba_n_groups"], c["mamba_d_state"], c["mamba_d_conv"],
                       c["mamba_conv_bias"]))
@@ -182,5 +195,5 @@ def _falcon_h1(c: dict):
     return "falcon-h1", kv, t
 
 
-WRITERS = {"granitemoehybrid": _granite, "nemotron_h": nemotron, "qwen3_next": _qwen3_next, "jamba": _jamba,
-           "falcon_h1": _falcon_h1}
+WRITERS = {"granitemoehybrid": _granite, "bamba": _granite, "nemotron_h": nemotron, "qwen3_next": _qwen3_next,
+           "jamba": _jamba, "falcon_h1": _falcon_h1}

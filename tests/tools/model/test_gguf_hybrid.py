@@ -39,8 +39,8 @@ _spec.loader.exec_module(_tc)
 CACHE_BY_HAND, STORED_ROUTER_BIAS = _tc.CACHE_BY_HAND, _tc.STORED_ROUTER_BIAS
 
 
-SLUGS = ["granite-4.0-h-micro", "nemotron-h-56b", "nemotron-3-nano-30b-a3b", "qwen3-next-80b-a3b", "jamba-v0.1",
-         "falcon-h1-0.5b"]
+SLUGS = ["granite-4.0-h-micro", "bamba-9b", "nemotron-h-56b", "nemotron-3-nano-30b-a3b", "qwen3-next-80b-a3b",
+         "jamba-v0.1", "falcon-h1-0.5b"]
 
 
 def _gguf(slug: str, folder: Path) -> tuple[Path, list]:
@@ -109,6 +109,8 @@ def test_the_gguf_shape_is_the_config_shape(tmp_path, slug):
     theirs = want.to_dict()
     for k in ("name", "context_window", "context_window_basis", "max_position_embeddings"):
         mine.pop(k), theirs.pop(k)
+    if slug == "bamba-9b":  # llama.cpp converts Bamba to granitehybrid too: same layers, the other type name
+        assert (mine.pop("model_type"), theirs.pop("model_type")) == ("granitemoehybrid", "bamba")
     assert mine == theirs
     assert parameter_count(shape).total == CASES[slug]["total_params"] + STORED_ROUTER_BIAS.get(slug, 0)
 
@@ -183,3 +185,22 @@ def test_differing_kv_heads_per_layer_are_refused():
     md["granitehybrid.attention.head_count_kv"][5] = 4
     with pytest.raises(UnsupportedConfig, match="differing non-zero values"):
         config_from_gguf(md, t)
+
+
+def test_granite_hybrid_with_experts(reader, tmp_path):
+    # No transformers count for a Granite-4 MoE hybrid in the data file: a MoE variant of the micro config
+    # (64 experts of 512, top 6, shared MLP 1024) must read as its config.json does, and count the
+    # tensors the file holds (each shape by hand in standin_hub/gguf_hybrids.py).
+    c = {**CASES["granite-4.0-h-micro"]["config"], "num_local_experts": 64, "num_experts_per_tok": 6,
+         "intermediate_size": 512, "shared_intermediate_size": 1024}
+    arch, kv, tensors = WRITERS["granitemoehybrid"](c)
+    path = tmp_path / "granite-moe.gguf"
+    write_gguf(str(path), arch, {f"{arch}.{k}": v for k, v in kv.items()}, tensors)
+    md = {"general.architecture": arch, **{f"{arch}.{k}": v for k, v in kv.items()}}
+    shape = read_hf_config(config_from_gguf(md, {n: s for n, _k, s in tensors}))[0].to_dict()
+    want = read_hf_config(c)[0].to_dict()
+    for k in ("name", "context_window", "context_window_basis", "max_position_embeddings"):
+        shape.pop(k), want.pop(k)
+    assert shape == want and shape["moe"]["num_experts"] == 64
+    out = run_tool("parameter_count", {"model": str(path)}).result
+    assert out["total_params"] == _elements(tensors)
