@@ -195,5 +195,37 @@ def _falcon_h1(c: dict):
     return "falcon-h1", kv, t
 
 
-WRITERS = {"granitemoehybrid": _granite, "bamba": _granite, "nemotron_h": nemotron, "qwen3_next": _qwen3_next,
+def _mamba2_stack(c: dict):
+    # Mamba2Model: no attention; feed_forward_length and head_count 0, context_length 2**20.
+    n, h, inner = c["num_hidden_layers"], c["hidden_size"], c["expand"] * c["hidden_size"]
+    kv = {"block_count": n, "context_length": 2**20, "embedding_length": h, "feed_forward_length": 0,
+          "attention.head_count": 0, "ssm.conv_kernel": c["conv_kernel"], "ssm.inner_size": inner,
+          "ssm.state_size": c["state_size"], "ssm.time_step_rank": inner // c["head_dim"],
+          "ssm.group_count": c["n_groups"]}
+    t = _common(c, c["tie_word_embeddings"])
+    for i in range(n):
+        t += [w(f"blk.{i}.attn_norm.weight", h)] + _mamba2(f"blk.{i}.", h, c["num_heads"], inner, c["n_groups"],
+                                                           c["state_size"], c["conv_kernel"], c["use_conv_bias"])
+    return "mamba2", kv, t
+
+
+def _mamba1(c: dict):
+    # MambaModel: in_proj [x, z], conv1d, x_proj [dt, B, C], dt_proj with bias, A_log → ssm_a [I, N], D, out_proj.
+    n, h, inner = c["num_hidden_layers"], c["hidden_size"], c["intermediate_size"]
+    r, st, k = c["time_step_rank"], c["state_size"], c["conv_kernel"]
+    kv = {"block_count": n, "context_length": 2**20, "embedding_length": h, "feed_forward_length": 0,
+          "attention.head_count": 0, "ssm.conv_kernel": k, "ssm.inner_size": inner, "ssm.state_size": st,
+          "ssm.time_step_rank": r, "ssm.dt_b_c_rms": False}
+    t = _common(c, c.get("tie_word_embeddings", True))
+    for i in range(n):
+        b = f"blk.{i}."
+        t += [w(b + "attn_norm.weight", h), w(b + "ssm_in.weight", 2 * inner, h), w(b + "ssm_conv1d.weight", inner, k),
+              w(b + "ssm_x.weight", r + 2 * st, inner), w(b + "ssm_dt.weight", inner, r), w(b + "ssm_dt.bias", inner),
+              w(b + "ssm_a", inner, st), w(b + "ssm_d", inner), w(b + "ssm_out.weight", h, inner)]
+        t += [w(b + "ssm_conv1d.bias", inner)] if c["use_conv_bias"] else []
+    return "mamba", kv, t
+
+
+WRITERS = {"mamba2": _mamba2_stack, "mamba": _mamba1, "granitemoehybrid": _granite, "bamba": _granite,
+           "nemotron_h": nemotron, "qwen3_next": _qwen3_next,
            "jamba": _jamba, "falcon_h1": _falcon_h1}

@@ -7,7 +7,7 @@ read from the tensor table itself (token_embd.weight rows; no output.weight mean
 from __future__ import annotations
 
 from ..errors import UnsupportedConfig
-from .gguf_hybrid import HYBRID_ARCHITECTURES, NO_ROPE_CONTEXT, hybrid_config
+from .gguf_hybrid import HYBRID_ARCHITECTURES, hybrid_config, no_rope_context
 
 # GGUF general.architecture → transformers model_type (deepseek2 and llama are refined below).
 ARCHITECTURES = {
@@ -59,9 +59,9 @@ def config_from_gguf(metadata: dict, tensors: dict[str, tuple[int, ...]]) -> dic
         return hybrid_config(arch, metadata, tensors, {
             "vocab_size": vocab, "hidden_size": need("embedding_length"), "num_hidden_layers": need("block_count")
             - nextn, "num_attention_heads": heads,
-            # llama.cpp writes 2**20 for the Granite-4 hybrids without RoPE ("arbitrary value", not the
-            # trained window): no window is better than that one (gguf_hybrid.gguf_notes says so).
-            "max_position_embeddings": None if arch == "granitehybrid" and ctx == NO_ROPE_CONTEXT else ctx,
+            # llama.cpp writes 2**20 for hybrids without RoPE ("arbitrary value", not the trained window): no
+            # window is better than that one (gguf_hybrid.gguf_notes says so).
+            "max_position_embeddings": None if no_rope_context(arch, ctx) else ctx,
             "tie_word_embeddings": "output.weight" not in tensors})
     cfg: dict = {
         "model_type": ARCHITECTURES[arch], "vocab_size": vocab, "hidden_size": need("embedding_length"),

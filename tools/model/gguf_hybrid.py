@@ -1,13 +1,13 @@
-"""GGUF metadata of hybrid (attention + state-space / linear-attention) models → the config.json fields our
-hybrid readers (configs/hybrid.py) take, so a .gguf gives the same shape, parameters, KV and state bytes as the
-model's config.json.
+"""GGUF metadata of hybrid (attention + state-space / linear-attention) models, and of the pure Mamba-1 / Mamba-2
+stacks, → the config.json fields our readers (configs/hybrid.py) take, so a .gguf gives the same shape,
+parameters, KV and state bytes as the model's config.json. (llama.cpp converts Bamba to granitehybrid too.)
 
 What llama.cpp writes (convert_hf_to_gguf.py; key names: gguf-py constants `Keys.SSM`, `Keys.LLM`):
 - `{arch}.ssm.conv_kernel`, `.ssm.state_size`, `.ssm.group_count`, `.ssm.inner_size` and `.ssm.time_step_rank`.
-  For the Mamba-2 mixers (granitehybrid, nemotron_h, falcon-h1) time_step_rank is the number of SSM heads and
+  For the Mamba-2 mixers (granitehybrid, nemotron_h, falcon-h1, mamba2) time_step_rank is the number of SSM heads and
   inner_size the mixer width (head dim = inner / heads); for gated DeltaNet (qwen3next) state_size is the key
   head dim, group_count the key heads, time_step_rank the value heads and inner_size value heads x value head
-  dim; for Mamba-1 (jamba) time_step_rank is the dt rank.
+  dim; for Mamba-1 (jamba, mamba) time_step_rank is the dt rank.
 - `{arch}.attention.head_count_kv` per layer (granitehybrid, nemotron_h, jamba): 0 marks a recurrent layer,
   which is how llama.cpp itself tells them apart; nemotron_h also writes `feed_forward_length` per layer
   (non-zero: an MLP / MoE block). qwen3next writes `full_attention_interval`; falcon-h1 runs attention and the
@@ -25,18 +25,26 @@ from ..errors import UnsupportedConfig
 HYBRID_ARCHITECTURES = {
     "granitehybrid": "granitemoehybrid", "nemotron_h": "nemotron_h", "nemotron_h_moe": "nemotron_h",
     "qwen3next": "qwen3_next", "jamba": "jamba", "falcon-h1": "falcon_h1",
+    "mamba": "mamba", "mamba2": "mamba2",  # the pure state-space stacks: the same keys, no attention
 }
 
 
-NO_ROPE_CONTEXT = 2**20  # convert_hf_to_gguf.py GraniteHybridModel: context_length for hybrids without RoPE
+# convert_hf_to_gguf.py (GraniteHybridModel, which NemotronHModel extends; MambaModel, Mamba2Model) writes
+# context_length 2**20 ("arbitrary value") for models without RoPE: not a trained window.
+NO_ROPE_CONTEXT = 2**20
+NO_ROPE_ARCHITECTURES = ("granitehybrid", "nemotron_h", "nemotron_h_moe", "mamba", "mamba2")
+
+
+def no_rope_context(arch: str, context: object) -> bool:
+    return arch in NO_ROPE_ARCHITECTURES and context == NO_ROPE_CONTEXT
 
 
 def gguf_notes(metadata: dict) -> tuple[str, ...]:
     """What a result must say about how a hybrid GGUF was read."""
-    if metadata.get("general.architecture") == "granitehybrid" and \
-            metadata.get("granitehybrid.context_length") == NO_ROPE_CONTEXT:
-        return (f"granitehybrid.context_length {NO_ROPE_CONTEXT:,} is the value llama.cpp's converter writes for "
-                "Granite-4 hybrids without RoPE, not a trained window: no context window is read from this file",)
+    arch = metadata.get("general.architecture")
+    if isinstance(arch, str) and no_rope_context(arch, metadata.get(f"{arch}.context_length")):
+        return (f"{arch}.context_length {NO_ROPE_CONTEXT:,} is the value llama.cpp's converter writes for models "
+                "without RoPE, not a trained window: no context window is read from this file",)
     return ()
 
 
@@ -112,14 +120,22 @@ def hybrid_config(arch: str, metadata: dict, tensors: dict[str, tuple[int, ...]]
     rank, groups = m.int("ssm.time_step_rank"), m.int("ssm.group_count", required=arch == "qwen3next")
     mtype = HYBRID_ARCHITECTURES[arch]
     cfg = dict(base, model_type=mtype, attention_bias=m.any("attn_q.bias", n), mlp_bias=m.any("ffn_up.bias", n))
-    if arch in ("granitehybrid", "nemotron_h", "nemotron_h_moe", "falcon-h1"):
+    if arch in ("granitehybrid", "nemotron_h", "nemotron_h_moe", "falcon-h1", "mamba2"):
         if not rank or inner % rank:
             raise _bad(arch, f"ssm.inner_size {inner} is not a multiple of ssm.time_step_rank {rank} (the SSM heads)")
         if not groups:
             raise _bad(arch, f"{arch}.ssm.group_count is missing (Mamba-2 B/C groups)")
     conv_bias, proj_bias = m.any("ssm_conv1d.bias", n), m.any("ssm_in.bias", n)
 
-    if arch == "granitehybrid":
+    if arch == "mamba2":
+        cfg.update(num_heads=rank, head_dim=inner // rank, n_groups=groups, state_size=state, conv_kernel=conv,
+                   expand=_expand(arch, inner, hidden), use_conv_bias=conv_bias, use_bias=proj_bias)
+    elif arch == "mamba":
+        if m.get("ssm.dt_b_c_rms"):  # Falcon-Mamba's dt/B/C RMSNorms: a model_type we do not read
+            raise _bad(arch, "ssm.dt_b_c_rms is set (Falcon-Mamba's dt/B/C norms), which this reader does not count")
+        cfg.update(state_size=state, conv_kernel=conv, time_step_rank=rank, expand=_expand(arch, inner, hidden),
+                   use_conv_bias=conv_bias, use_bias=proj_bias)
+    elif arch == "granitehybrid":
         kv = m.per_layer("attention.head_count_kv", n_blocks, n)
         experts = m.int("expert_count", required=False) or 0
         shared = m.int("expert_shared_feed_forward_length", required=False)

@@ -170,8 +170,8 @@ def test_deepseek2_mla_metadata_in_both_layouts():
 
 
 def test_unsupported_gguf_architecture():
-    with pytest.raises(UnsupportedConfig, match="'mamba2' is not one of the"):
-        config_from_gguf({"general.architecture": "mamba2"}, {})
+    with pytest.raises(UnsupportedConfig, match="'rwkv7' is not one of the"):
+        config_from_gguf({"general.architecture": "rwkv7"}, {})
 
 
 def test_gguf_py_reader_agrees_on_a_real_file(tmp_path):

@@ -1,4 +1,5 @@
-"""Hybrid models from GGUF files (granitehybrid, nemotron_h / nemotron_h_moe, qwen3next, jamba, falcon-h1).
+"""Hybrid models from GGUF files (granitehybrid, nemotron_h / nemotron_h_moe, qwen3next, jamba, falcon-h1) and
+the pure state-space stacks (mamba, mamba2).
 
 Each test writes a .gguf with gguf-py's GGUFWriter (a true header, sparse data) holding the metadata keys and
 the tensor table llama.cpp's convert_hf_to_gguf.py writes for that model's config.json (the writers in
@@ -40,7 +41,9 @@ CACHE_BY_HAND, STORED_ROUTER_BIAS = _tc.CACHE_BY_HAND, _tc.STORED_ROUTER_BIAS
 
 
 SLUGS = ["granite-4.0-h-micro", "bamba-9b", "nemotron-h-56b", "nemotron-3-nano-30b-a3b", "qwen3-next-80b-a3b",
-         "jamba-v0.1", "falcon-h1-0.5b"]
+         "jamba-v0.1", "falcon-h1-0.5b", "mamba-codestral-7b", "mamba-130m"]
+# mamba-130m has no cache probe: by hand, 24 Mamba-1 layers of conv [1536, 4] bf16 + ssm [1536, 16] fp32.
+CACHE_BY_HAND = {**CACHE_BY_HAND, "mamba-130m": dict(kv=0, state=24 * (1536 * 4 * 2 + 1536 * 16 * 4))}
 
 
 def _gguf(slug: str, folder: Path) -> tuple[Path, list]:
@@ -121,8 +124,11 @@ def test_granite_context_2_pow_20_is_not_a_window(reader, tmp_path):
     path, _ = _gguf("granite-4.0-h-micro", tmp_path)
     out = run_tool("parameter_count", {"model": str(path)}).result
     assert any("1,048,576" in a and "no context window" in a for a in out["assumptions"])
-    md, t = _md_and_tensors("granite-4.0-h-micro")
-    assert read_hf_config(config_from_gguf(md, t))[0].context_limit is None
+    for slug in ("granite-4.0-h-micro", "nemotron-h-56b"):  # NemotronHModel extends GraniteHybridModel
+        md, t = _md_and_tensors(slug)
+        assert read_hf_config(config_from_gguf(md, t))[0].context_limit is None
+    md, t = _md_and_tensors("bamba-9b")  # Bamba uses RoPE: its max_position_embeddings is written
+    assert read_hf_config(config_from_gguf(md, t))[0].context_limit == 262144
     md, t = _md_and_tensors("falcon-h1-0.5b")  # a real context_length is kept
     assert read_hf_config(config_from_gguf(md, t))[0].context_limit == 16384
 
