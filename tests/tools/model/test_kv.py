@@ -4,8 +4,8 @@ import pytest
 from modelmath.tools.model.catalog import lookup
 from modelmath.tools.model.formats import kv_format
 from modelmath.tools.model.kv import bytes_for_sequence, kv_layout, max_context_for_budget, max_sequences_for_budget
+from modelmath.tools.model.kv_tool import kv_report
 from modelmath.tools.model.resolve import resolve_model, shape_from_entry
-from modelmath.tools.model.tools import kv_report
 
 KiB, GiB = 2**10, 2**30
 
