@@ -125,10 +125,21 @@ def _speeds(shape, params, g, wfmt, kvfmt, context, batch, tp, engine):
     return one, many, pre, pre.seconds
 
 
+# A context no model that keeps every token holds on one device (1 byte per token would be 16 EiB): a placement
+# that still fits there does not grow with context.
+_UNBOUNDED = 1 << 64
+
+
 def _longest_on_one(shape, params, g: GPU, wfmt, kvfmt, batch: int, ovh, engine: str) -> tuple[int, str]:
     """(longest context that fits one device, what bounds it: "memory", or "window" where the model's context
-    window ends first). At a memory-bound limit the placement fits and one more token does not."""
+    window ends first). At a memory-bound limit the placement fits and one more token does not; 0 when not even
+    one token fits. (None, "unbounded") for a model with no window whose memory stops growing with context (only
+    fixed state or sliding windows), as kv_cache's budget answers it: the search would otherwise stop at its
+    2**64 guard and print that as a context length."""
     window = shape.context_limit
+    if window is None and place(shape, params, g, wfmt, kvfmt, context=_UNBOUNDED, batch=batch, tp=1, overhead=ovh,
+                                engine=engine).fits:
+        return None, "unbounded"
     longest = max_context(shape, params, g, wfmt, kvfmt, batch=batch, tp=1, cap=window, overhead=ovh, engine=engine)
     return longest, "window" if window is not None and longest == window and place(
         shape, params, g, wfmt, kvfmt, context=window + 1, batch=batch, tp=1, overhead=ovh,
@@ -141,6 +152,12 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
     ovh, count, e_id = overhead_bytes(inp), inp.get("gpu_count"), engine.id
     one = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=1, overhead=ovh, engine=e_id)
     row: dict = {"gpu": g.id, "engine": e_id, "fits_on_one": one.fits}
+    if not one.fits:
+        row["fits_one_at"] = best_format_on_one(shape, params, g, kvfmt, context=context, batch=batch,
+                                                overhead=ovh, engine=e_id) or "none"
+    # On every row, fitting or not (0: not one token fits one GPU; null with limit "unbounded": no limit).
+    longest, bound = _longest_on_one(shape, params, g, wfmt, kvfmt, batch, ovh, e_id)
+    row.update(max_context_on_one=longest, max_context_on_one_limit=bound)
     allowed = tp_degrees(shape, g.max_count)
     if count is not None:
         if count not in allowed:
@@ -149,18 +166,12 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
         p = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=count, overhead=ovh, engine=e_id)
     else:
         p = min_placement(shape, params, g, wfmt, kvfmt, context=context, batch=batch, overhead=ovh, engine=e_id)
-    if not one.fits:
-        row["fits_one_at"] = best_format_on_one(shape, params, g, kvfmt, context=context, batch=batch,
-                                                overhead=ovh, engine=e_id) or "none"
-    longest, bound = _longest_on_one(shape, params, g, wfmt, kvfmt, batch, ovh, e_id)
-    if longest:
-        row.update(max_context_on_one=longest, max_context_on_one_limit=bound)
     if p is None or not p.fits:
         # Say what the largest count tried needs per GPU and by how much it falls short.
         tried = p or place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=allowed[-1],
                            overhead=ovh, engine=e_id)
         need, short = round(tried.total / GiB, 1), round(-tried.headroom / GiB, 1)
-        row["note"] = (f"does not fit on {tried.tp}" if p is not None else f"needs more than {g.max_count}") + \
+        row["note"] = (f"does not fit on {tried.tp}" if p is not None else f"needs more than {tried.tp}") + \
             f" x {g.id} at {wfmt.name}: {need:,} GiB per GPU needed at {tried.tp}, " \
             f"{tried.usable / GiB:,.1f} GiB usable, short by {short:,} GiB"
         row.update(at_gpus=tried.tp, needs_per_gpu_gib=need, short_per_gpu_gib=short)
@@ -247,7 +258,8 @@ def _hardware_fit(inp: dict) -> dict:
     rows, options = [], []
     for g in devices:
         row, opt = _fit_row(m, params, g, wfmt, kvfmt, inp, context, batch, notes)
-        rows.append({k: v for k, v in row.items() if v is not None or k.startswith("usd_")})
+        rows.append({k: v for k, v in row.items() if v is not None or k.startswith("usd_")
+                     or k == "max_context_on_one"})
         if opt is not None:
             options.append(opt)
     rows.sort(key=lambda r: ("gpus" not in r, r.get("usd_per_mtok") or float("inf"), r.get("gpus", 0)))
@@ -315,7 +327,8 @@ def _fit_assumptions(wfmt, inp: dict, context: int, devices: list[GPU]) -> list[
          "usd_per_mtok = that over output tokens per hour at batch_size (decode only)",
          "fits_one_at: best common weight format that fits one GPU at this context and batch; "
          "max_context_on_one: longest context that fits one GPU at the requested format and batch, up to the "
-         "model's window (max_context_on_one_limit says which ended it: memory, or the window); rows that do not "
+         "model's window (max_context_on_one_limit says which ended it: memory, or the window; unbounded, with null, "
+         "where memory does not grow with context); rows that do not "
          "fit say at_gpus, needs_per_gpu_gib and short_per_gpu_gib"]
     if wfmt.name != "bf16" and wfmt.stored is None:
         a.append(f"{wfmt.name} weights: {wfmt.bits_float:.4g} bits/weight ({wfmt.source})")

@@ -171,8 +171,10 @@ def test_tool_answers_end_to_end_on_a_sample():
     sample = rng.sample(list(itertools.product([m[0] for m in MODELS], [g.id for g in DEVICES])), 40)
     for model, gpu in sample:
         row = _fit_row(model, gpu, 32_768)
-        if "max_context_on_one" in row:  # on every row now, fitting or not (QA tryout 3, R2)
-            limit = row["max_context_on_one"]
+        limit = row["max_context_on_one"]  # on every row, fitting or not (QA tryout 3, R2)
+        if limit == 0:  # not even one token fits one GPU
+            assert row["max_context_on_one_limit"] == "memory" and not _fit_row(model, gpu, 1)["fits_on_one"]
+        else:
             assert _fit_row(model, gpu, limit)["fits_on_one"], (model, gpu)
             if row["max_context_on_one_limit"] == "memory":
                 assert not _fit_row(model, gpu, limit + 1)["fits_on_one"], (model, gpu)

@@ -1,0 +1,69 @@
+"""hardware_fit rows as a user reads them (QA final pass): what a row that does not fit needs per GPU, derived by
+hand; max_context_on_one on every row (0 where not one token fits, null + "unbounded" where memory does not grow
+with context); the 'needs more than N' note names the largest count actually tried."""
+
+from __future__ import annotations
+
+from modelmath.tools.registry import run_tool
+
+GiB = 2**30
+
+# Mamba-130m's config.json (state-spaces/mamba-130m-hf): 24 Mamba layers, no attention, no max_position_embeddings.
+MAMBA_130M = {"model_type": "mamba", "hidden_size": 768, "num_hidden_layers": 24, "vocab_size": 50280,
+              "state_size": 16, "expand": 2, "conv_kernel": 4, "tie_word_embeddings": True}
+
+
+def _rows(**inp) -> list[dict]:
+    out = run_tool("hardware_fit", inp)
+    assert not out.is_error, out.result
+    return out.result["gpus"]
+
+
+def test_llama_70b_fp8_32k_on_two_rtx_4090_needs_by_hand():
+    # Llama-3.1-70B config.json: hidden 8,192, 80 layers, 64 heads, 8 KV heads, head_dim 128, intermediate 28,672,
+    # vocab 128,256; 70,553,706,496 params. Per GPU at tp 2, as README "Fit" states the placement:
+    # weights fp8, embeddings + LM head (2 x 128,256 x 8,192 = 2,101,346,304) kept in 16-bit:
+    #   (70,553,706,496 - 2,101,346,304) x 1 + 2,101,346,304 x 2 = 72,655,052,800 B, / 2 = 36,327,526,400
+    # KV bf16: 2 x 128 x 2 B x 80 layers = 40,960 B per KV head per token; 4 of 8 heads per GPU x 32,000 tokens
+    #   = 163,840 x 32,000 = 5,242,880,000
+    # activations of one 8,192-token chunk: residual 2 x 8,192 whole + max(attention 64x128x2 + 2x8x128 = 18,432,
+    #   MLP 28,672 x 3 = 86,016) / 2 = 16,384 + 43,008 = 59,392 per token x 2 B x 8,192 = 973,078,528,
+    #   + fp32 logits 128,256 x 4 = 513,024 -> 973,591,552
+    # overhead 1 GiB + 1.79 GiB all-reduce buffers = 1,073,741,824 + int(1.79 x 2^30) = 2,995,738,869
+    need = 36_327_526_400 + 5_242_880_000 + 973_591_552 + 2_995_738_869  # 45,539,736,821 B = 42.41 GiB
+    usable_gib = 23.6  # gpus.json rtx-4090 usable_gib (vLLM logs: 23.55-23.58 GiB total on 24 GB cards)
+    [row] = _rows(model="llama-3.1-70b", weight_dtype="fp8", context_tokens=32_000, gpus=["rtx-4090"], gpu_count=2)
+    assert not row["fits_on_one"] and row["at_gpus"] == 2
+    assert row["needs_per_gpu_gib"] == round(need / GiB, 1) == 42.4
+    assert row["short_per_gpu_gib"] == round(need / GiB - usable_gib, 1) == 18.8
+    # 67.7 GiB of weights alone exceed one card's 23.6 GiB: not one token fits, and the row says 0 (was absent).
+    assert (row["max_context_on_one"], row["max_context_on_one_limit"]) == (0, "memory")
+
+
+def test_a_state_space_model_without_a_window_is_unbounded_not_two_to_the_64():
+    # Mamba layers keep a fixed state per sequence and the config has no window: nothing grows with context, so
+    # there is no longest context (kv_cache's budget says 'unbounded' too). Was max_context_on_one 2**64, the
+    # search's guard, printed as a context length.
+    [row] = _rows(hf_config=MAMBA_130M, gpus=["h100"])
+    assert row["max_context_on_one"] is None and row["max_context_on_one_limit"] == "unbounded"
+    # the law behind it: a trillion tokens still fit on the one GPU
+    [far] = _rows(hf_config=MAMBA_130M, gpus=["h100"], context_tokens=10**12)
+    assert far["fits_on_one"]
+    budget = run_tool("kv_cache", {"hf_config": MAMBA_130M, "context_tokens": 1000, "memory_budget_gib": 1})
+    assert budget.result["budget"]["max_context_tokens_at_batch"] is None
+
+
+def test_a_row_with_an_unusable_gpu_count_still_gives_max_context_on_one():
+    # Llama-3.1-8B bf16 on one H100: weights 16,060,522,496 B (14.96 GiB) + KV at its 131,072-token window
+    # (32 layers x 8 KV heads x 128 x 2 x 2 B = 131,072 B per token x 131,072 = 16 GiB) + activations + 1 GiB is
+    # well under 79.2 GiB usable: the window ends the search.
+    [row] = _rows(model="llama-3.1-8b", gpus=["h100"], gpu_count=3)
+    assert "not usable" in row["note"]
+    assert (row["max_context_on_one"], row["max_context_on_one_limit"]) == (131_072, "window")
+
+
+def test_needs_more_than_names_the_largest_count_tried():
+    # 32 attention heads: the largest power-of-two degree dividing them is 32, below the H100's 64-device maximum,
+    # so the note said 'needs more than 64' next to 'needed at 32'.
+    [row] = _rows(model="llama-3.1-8b", gpus=["h100"], context_tokens=10**12)
+    assert row["at_gpus"] == 32 and row["note"].startswith("needs more than 32 x h100-sxm")
