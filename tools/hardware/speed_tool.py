@@ -111,6 +111,10 @@ def speed_result(inp: dict) -> dict:
     wfmt, w_assumptions, w_warnings = weights_for_model(m, inp, params.total)
     kvfmt = kv_format(inp.get("kv_dtype", "bf16"))
     tp, batch = inp.get("gpu_count", 1), inp.get("batch_size", 1)
+    if tp > g.max_count:  # fit searches no further either; an Apple entry is one machine's GPU (max_count 1)
+        raise InvalidInput(f"gpu_count {tp}: {g.id} is one machine's built-in GPU, so 1 is the only count"
+                           if g.max_count == 1 else f"gpu_count {tp} is more than {g.max_count}, the most {g.id} "
+                           "devices fit and speed place in one setup", field="gpu_count", allowed=f"1..{g.max_count}")
     context, context_note = _context(inp)
     prompt = inp.get("prompt_tokens", context)
     if prompt > context:

@@ -67,3 +67,14 @@ def test_needs_more_than_names_the_largest_count_tried():
     # so the note said 'needs more than 64' next to 'needed at 32'.
     [row] = _rows(model="llama-3.1-8b", gpus=["h100"], context_tokens=10**12)
     assert row["at_gpus"] == 32 and row["note"].startswith("needs more than 32 x h100-sxm")
+
+
+def test_speed_refuses_more_devices_than_the_catalog_places():
+    # gpus.json: an Apple M-series entry is one Mac's built-in GPU (max_count 1, interconnect 'single machine'); the
+    # H100's max_count is 64. speed answered '--gpus 2' on an M4 Max with all-reduces between two laptops' GPUs.
+    out = run_tool("speed_estimate", {"model": "llama-3.1-8b", "gpu": "m4-max", "gpu_count": 2})
+    assert out.is_error and out.result["error"]["field"] == "gpu_count"
+    assert out.result["error"]["allowed"] == "1..1" and "modelmath" not in out.result["error"]["message"]
+    out = run_tool("speed_estimate", {"model": "llama-3.1-8b", "gpu": "h100", "gpu_count": 128})
+    assert out.is_error and out.result["error"]["allowed"] == "1..64"
+    assert not run_tool("speed_estimate", {"model": "llama-3.1-8b", "gpu": "m4-max", "gpu_count": 1}).is_error
