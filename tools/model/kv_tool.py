@@ -94,7 +94,8 @@ def kv_report(m: ResolvedModel, context: int, batch: int, kv_dtype: str, budget:
     out = {
         "model": describe(m), "kv_dtype": fmt.name, "context_tokens": context, "batch_size": batch,
         "bytes_per_token": layout.bytes_per_token,
-        "bytes_per_token_per_layer": layout.bytes_per_token_per_layer,
+        # of a caching layer; a model with none (pure Mamba) caches nothing per token, whatever its head shape says
+        "bytes_per_token_per_layer": layout.bytes_per_token_per_layer if layout.caching_layers else 0,
         "bytes_per_sequence": per_seq,
         "total_bytes": total, "total_gb": round(total / GB, 3), "total_gib": round(total / GiB, 3),
         "by_layer_type": _layer_rows(m, layout, context, batch),
