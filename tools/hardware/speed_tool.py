@@ -128,6 +128,10 @@ def speed_result(inp: dict) -> dict:
         if key in inp and e.id != "vllm":
             raise InvalidInput(f"{key} sets vLLM's start-up memory profile; {e.name} does not size its KV pool that "
                                "way", field=key, allowed="only with engine vllm")
+    if inp.get("max_model_len", context) < context:  # vLLM rejects a request longer than its max_model_len
+        raise InvalidInput(f"max_model_len ({inp['max_model_len']:,}) is below the {context:,} tokens per sequence "
+                           "asked about: vLLM refuses a request longer than max_model_len", field="max_model_len",
+                           allowed=f"at least {context}")
     d = decode_step(shape, params, g, wfmt, context, batch, tp, kvfmt, e)
     pre = prefill(shape, params, g, wfmt, prompt, tp, e)
     fit = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=tp, overhead=overhead_bytes(inp),

@@ -78,3 +78,23 @@ def test_speed_refuses_more_devices_than_the_catalog_places():
     out = run_tool("speed_estimate", {"model": "llama-3.1-8b", "gpu": "h100", "gpu_count": 128})
     assert out.is_error and out.result["error"]["allowed"] == "1..64"
     assert not run_tool("speed_estimate", {"model": "llama-3.1-8b", "gpu": "m4-max", "gpu_count": 1}).is_error
+
+
+def test_a_pure_mamba_model_caches_nothing_per_token():
+    # Mamba-130m has no attention layer: every layer keeps a fixed state (conv window 1,536 x 4 x 2 B = 12,288 and
+    # ssm state 1,536 x 16 x 4 B = 98,304 per layer, x 24 = 2,654,208 B), nothing per token. kv_cache printed
+    # bytes_per_token_per_layer 3,072 (2 x 768 x 2 B, a K/V pair of heads no layer has) beside bytes_per_token 0.
+    r = run_tool("kv_cache", {"hf_config": MAMBA_130M, "context_tokens": 1000}).result
+    assert (r["bytes_per_token"], r["bytes_per_token_per_layer"]) == (0, 0)
+    assert r["state_bytes_per_sequence"] == 24 * (1536 * 4 * 2 + 1536 * 16 * 4) == 2_654_208
+
+
+def test_speed_refuses_a_max_model_len_below_the_context_asked_about():
+    # vLLM refuses a request whose prompt + output exceed --max-model-len (its docs: 'Model context length'); a KV
+    # pool sized for max_model_len 1 beside decode figures at 8,192 tokens answered a setup that cannot run.
+    out = run_tool("speed_estimate", {"model": "llama-3.1-8b", "gpu": "h100", "max_model_len": 1})
+    assert out.is_error and out.result["error"]["field"] == "max_model_len"
+    assert out.result["error"]["allowed"] == "at least 8192"  # the default context
+    ok = run_tool("speed_estimate", {"model": "llama-3.1-8b", "gpu": "h100", "max_model_len": 4096,
+                                     "prompt_tokens": 1000, "output_tokens": 200})
+    assert not ok.is_error, ok.result
