@@ -17,6 +17,15 @@ DEFAULT_CONTEXT_TOKENS = 8192
 DEFAULT_CONTEXT_NOTE = (f"context_tokens not given: {DEFAULT_CONTEXT_TOKENS:,} assumed (the default of memory, fit "
                         "and speed)")
 CONTEXT = {"type": "integer", "minimum": 1, "description": "Tokens per sequence (prompt + output)."}
+
+
+def defaults_note(inp: dict, checkpoint: bool) -> list[str]:
+    """The weight, KV and batch defaults an inference tool applied, said once (a read checkpoint's own weight
+    format is stated where it is inferred, so not here)."""
+    used = {"weight_dtype": "bf16" if not checkpoint else None, "kv_dtype": "bf16", "batch_size": "1"}
+    given = [f"{k} {v}" for k, v in used.items() if v is not None and k not in inp]
+    return [f"not given, so the defaults: {', '.join(given)}"] if given else []
+
 BATCH = {"type": "integer", "minimum": 1, "description": "Concurrent sequences (default 1)."}
 KV_DTYPE = {"enum": list(KV_FORMATS), "description": "KV cache dtype (default bf16)."}
 WEIGHT_DTYPE = {"enum": sorted(WEIGHT_FORMATS),

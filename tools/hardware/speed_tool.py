@@ -9,7 +9,7 @@ from ..model.formats import kv_format
 from ..model.params import parameter_count
 from ..model.resolve import checkpoint_block, describe, resolve_model, weights_for_model
 from ..model.window import context_warnings
-from ..schemas import DEFAULT_CONTEXT_NOTE, DEFAULT_CONTEXT_TOKENS, overhead_bytes
+from ..schemas import DEFAULT_CONTEXT_NOTE, DEFAULT_CONTEXT_TOKENS, defaults_note, overhead_bytes
 from ..units import GB, GiB
 from . import engines as eng
 from . import gpus as gpu_catalog
@@ -161,7 +161,8 @@ def speed_result(inp: dict) -> dict:
                           **({"profile": list(cap.notes)} if cap.notes else {})},
         "efficiencies": efficiencies(d.factors),
         "memory_per_gpu_bytes": fit.total, "usable_per_gpu_bytes": fit.usable, "fits": fit.fits,
-        "assumptions": ([context_note] if context_note else []) + _assumptions(e, g, "engine" in inp) + w_assumptions,
+        "assumptions": ([context_note] if context_note else []) + defaults_note(inp, m.checkpoint is not None)
+        + _assumptions(e, g, "engine" in inp) + w_assumptions,
     }
     if m.checkpoint is not None:
         out["checkpoint"] = checkpoint_block(m, params)

@@ -20,6 +20,7 @@ from ..schemas import (
     KV_DTYPE,
     SPEED_OVERHEAD,
     WEIGHT_DTYPE,
+    defaults_note,
     overhead_bytes,
     sent_schema,
     validation_schema,
@@ -286,7 +287,8 @@ def _hardware_fit(inp: dict) -> dict:
            "batch_size": batch, "total_params": params.total, "active_params": params.active,
            "weights_bytes": w_total, "gpus": rows, "recommendations": recs,
            "engine": top,
-           "assumptions": _fit_assumptions(wfmt, inp, context, devices) + left_out + w_assumptions}
+           "assumptions": _fit_assumptions(wfmt, inp, context, devices) + defaults_note(inp, m.checkpoint is not None)
+           + left_out + w_assumptions}
     if m.checkpoint is not None:
         out["checkpoint"] = checkpoint_block(m, params)
     if warnings:

@@ -98,3 +98,16 @@ def test_speed_refuses_a_max_model_len_below_the_context_asked_about():
     ok = run_tool("speed_estimate", {"model": "llama-3.1-8b", "gpu": "h100", "max_model_len": 4096,
                                      "prompt_tokens": 1000, "output_tokens": 200})
     assert not ok.is_error, ok.result
+
+
+def test_fit_and_speed_say_the_dtype_and_batch_defaults_they_used():
+    # Schema defaults (tools/schemas.py descriptions): weight_dtype bf16 for a catalog model, kv_dtype bf16,
+    # batch_size 1. fit and speed applied them without a word in assumptions (memory_estimate states its own).
+    fit = run_tool("hardware_fit", {"model": "llama-3.1-8b", "gpus": ["h100"]}).result
+    assert "not given, so the defaults: weight_dtype bf16, kv_dtype bf16, batch_size 1" in fit["assumptions"]
+    speed = run_tool("speed_estimate", {"model": "llama-3.1-8b", "gpu": "h100", "weight_dtype": "fp8",
+                                        "batch_size": 4}).result
+    assert "not given, so the defaults: kv_dtype bf16" in speed["assumptions"]
+    given = run_tool("hardware_fit", {"model": "llama-3.1-8b", "gpus": ["h100"], "weight_dtype": "fp8",
+                                      "kv_dtype": "fp8", "batch_size": 2}).result
+    assert not any(a.startswith("not given, so the defaults") for a in given["assumptions"])
