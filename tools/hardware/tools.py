@@ -162,7 +162,9 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
     allowed = tp_degrees(shape, g.max_count)
     if count is not None:
         if count not in allowed:
-            row["note"] = f"gpu_count {count} is not usable here (allowed: {', '.join(map(str, allowed))})"
+            row["note"] = f"gpu_count {count} is not usable here (allowed: {', '.join(map(str, allowed))})" + (
+                "; llama.cpp's layer split itself takes any count, but its speed is modelled only at these"
+                if e_id in LAYER_SPLIT else "")
             return row, None
         p = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=count, overhead=ovh, engine=e_id)
     else:

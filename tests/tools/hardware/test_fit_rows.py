@@ -111,3 +111,13 @@ def test_fit_and_speed_say_the_dtype_and_batch_defaults_they_used():
     given = run_tool("hardware_fit", {"model": "llama-3.1-8b", "gpus": ["h100"], "weight_dtype": "fp8",
                                       "kv_dtype": "fp8", "batch_size": 2}).result
     assert not any(a.startswith("not given, so the defaults") for a in given["assumptions"])
+
+
+def test_an_unusable_count_under_llama_cpp_does_not_blame_llama_cpp():
+    # llama.cpp's --split-mode layer (its default, common/arg.cpp) spreads whole layers over any number of GPUs;
+    # the powers-of-two-dividing-the-heads rule is vLLM's tensor parallelism (num_heads % tp == 0). The row keeps
+    # the counts fit models, and says the limit is ours, not llama.cpp's.
+    [row] = _rows(model="llama-3.1-8b", gpus=["h100"], gpu_count=3, engine="llama.cpp")
+    assert "allowed: 1, 2, 4, 8, 16, 32" in row["note"] and "layer split itself takes any count" in row["note"]
+    [vllm] = _rows(model="llama-3.1-8b", gpus=["h100"], gpu_count=3)
+    assert "layer split" not in vllm["note"]
