@@ -170,6 +170,22 @@ RUNS_ON = {
                                               "Intel GPUs, not Gaudi; no TPU or Neuron backend)"),
 }
 
+# Engines whose multi-GPU split is by layer (pipelined), so no tensor-parallel all-reduce and no communication
+# buffers. llama.cpp: --split-mode defaults to layer (common/arg.cpp: "layer (default): split layers and KV across
+# GPUs"). What it reserves beyond weights and KV is its compute buffer, sized once from a worst-case prompt graph
+# of n_ubatch tokens (src/llama-context.cpp, sched_reserve: graph_reserve(n_tokens, ...) with n_tokens =
+# min(n_ctx, n_ubatch); n_ubatch 512 by default, engines.json step_token_budget); each device holds the buffer
+# for its own layers.
+LAYER_SPLIT = frozenset({"llama.cpp"})
+
+
+def timing_gpus(engine: Engine, gpus: int) -> int:
+    """GPUs that share one step's work. Under a layer split the GPUs take turns: every token passes each GPU's
+    layers one after another, so a step lasts as long as one GPU running the whole model (no tensor-parallel
+    speed-up, no all-reduce). The validation set models llama.cpp's multi-GPU measurements the same way."""
+    return 1 if engine.id in LAYER_SPLIT else gpus
+
+
 # Where the catalog default (vLLM) does not run, the engine used instead, the alternatives, and why.
 DEVICE_DEFAULT = {
     "apple": ("llama.cpp", ("mlx",), "Apple silicon", "the most common runtime there (Ollama and LM Studio run "

@@ -38,13 +38,7 @@ from .gpus import GPU
 # TP2, so communication buffers add ~1.79 GiB per GPU once tensor parallelism is on.
 TP_COMM_OVERHEAD_BYTES = int(1.79 * GiB)
 
-# Engines whose multi-GPU split is by layer (pipelined), so no tensor-parallel all-reduce and no communication
-# buffers. llama.cpp: --split-mode defaults to layer (common/arg.cpp: "layer (default): split layers and KV across
-# GPUs"). What it reserves beyond weights and KV is its compute buffer, sized once from a worst-case prompt graph
-# of n_ubatch tokens (src/llama-context.cpp, sched_reserve: graph_reserve(n_tokens, ...) with n_tokens =
-# min(n_ctx, n_ubatch); n_ubatch 512 by default, engines.json step_token_budget); each device holds the buffer
-# for its own layers.
-LAYER_SPLIT = frozenset({"llama.cpp"})
+LAYER_SPLIT = engines.LAYER_SPLIT  # engines.py says why; fit places such engines' layers whole per GPU
 
 
 @dataclass(frozen=True)

@@ -300,6 +300,7 @@ def mixed_step(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightForm
     """One continuous-batching step: `decode_batch` sequences holding `context` tokens of KV each decode one
     token, and `prefill_tokens` prompt tokens (of prompts `prefill_context` long) ride in the same GEMMs."""
     e, plan, f = _setup(shape, gpu, wfmt, gpus, engine)
+    gpus = eng.timing_gpus(e, gpus)
     kvf = kv_fmt or kv_format("bf16")
     tokens = max(1, math.ceil(decode_batch + prefill_tokens))
     _, extra = weight_bytes_per_gpu(params, shape, wfmt, gpus)
@@ -326,6 +327,7 @@ def prefill(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat,
     """Prefill of one prompt of `prompt` tokens, in chunks of `chunk` tokens (the engine's default): each chunk
     reads the weights and pays the step overhead once; KV writes are small next to the weights and ignored."""
     e, plan, f = _setup(shape, gpu, wfmt, gpus, engine)
+    gpus = eng.timing_gpus(e, gpus)
     size = chunk or e.step_token_budget or prompt
     steps = max(1, math.ceil(prompt / size))
     per_chunk = min(prompt, size)

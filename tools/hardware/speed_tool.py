@@ -162,7 +162,7 @@ def speed_result(inp: dict) -> dict:
         "efficiencies": efficiencies(d.factors),
         "memory_per_gpu_bytes": fit.total, "usable_per_gpu_bytes": fit.usable, "fits": fit.fits,
         "assumptions": ([context_note] if context_note else []) + defaults_note(inp, m.checkpoint is not None)
-        + _assumptions(e, g, "engine" in inp) + w_assumptions,
+        + _assumptions(e, g, "engine" in inp) + w_assumptions + _layer_split_note(e, tp),
     }
     if m.checkpoint is not None:
         out["checkpoint"] = checkpoint_block(m, params)
@@ -182,6 +182,19 @@ def speed_result(inp: dict) -> dict:
     if warnings:
         out["warnings"] = warnings
     return out
+
+
+def _layer_split_note(e: eng.Engine, tp: int) -> list[str]:
+    if tp == 1 or eng.timing_gpus(e, tp) == tp:
+        return []
+    return [LAYER_SPLIT_SPEED.format(engine=e.name, n=tp)]
+
+
+LAYER_SPLIT_SPEED = (
+    "{engine} splits the model across the {n} GPUs by layer (its default --split-mode layer): each token passes "
+    "the GPUs one after another, so decode and prefill take as long as one GPU running the whole model (the "
+    "decode weights_read figure is all GPUs' together); more GPUs add memory, not single-stream speed. llama.cpp "
+    "can overlap prompt chunks across GPUs (pipeline parallelism), so a long prompt's TTFT may be lower")
 
 
 def _assumptions(e: eng.Engine, g, asked: bool) -> list[str]:

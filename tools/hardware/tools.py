@@ -313,7 +313,8 @@ def _engine_assumptions(inp: dict, devices: list[GPU]) -> list[str]:
         out.append("llama.cpp splits a model across GPUs by layer (--split-mode layer, its default): weights, KV "
                    "and state 1/n per GPU, no all-reduce buffers; its runtime reserve is 1 GiB + its compute "
                    "buffer, sized by llama.cpp from one n_ubatch (512-token) chunk through whole layers (the "
-                   "activations here)")
+                   "activations here); its speed on n GPUs is one GPU's running the whole model (the GPUs take "
+                   "turns for every token)")
     return out
 
 

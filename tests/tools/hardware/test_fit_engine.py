@@ -122,3 +122,25 @@ def test_max_context_for_qwen_72b_awq_on_one_h100_is_the_forward_boundary():
     at = run_tool("hardware_fit", {**inp, "context_tokens": limit}).result["gpus"][0]
     over = run_tool("hardware_fit", {**inp, "context_tokens": limit + 1}).result["gpus"][0]
     assert at["fits_on_one"] and not over["fits_on_one"]
+
+
+def _decode(engine: str, n: int) -> dict:
+    out = run_tool("speed_estimate", {"model": "llama-3.1-8b", "weight_dtype": "q4_k_m", "gpu": "rtx-4090",
+                                      "gpu_count": n, "engine": engine})
+    assert not out.is_error, out.result
+    return out.result
+
+
+def test_a_layer_split_adds_memory_not_single_stream_speed():
+    # llama.cpp's default --split-mode layer (common/arg.cpp: "split layers and KV across GPUs"): one token passes
+    # GPU 1's layers, then GPU 2's, so a step reads the same bytes at the same bandwidth as one GPU holding the
+    # whole model, with no all-reduce. Law: tokens/s on 2 GPUs = on 1; memory per GPU drops.
+    one, two = _decode("llama.cpp", 1), _decode("llama.cpp", 2)
+    assert two["decode"]["tokens_per_s_per_stream"] == one["decode"]["tokens_per_s_per_stream"]
+    assert two["decode"]["allreduce_ms"]["mid"] == 0
+    assert two["memory_per_gpu_bytes"] < one["memory_per_gpu_bytes"]
+    assert any("as long as one GPU running the whole model" in a for a in two["assumptions"])
+    assert not any("as long as one GPU running the whole model" in a for a in one["assumptions"])
+    # Tensor parallelism (vLLM) does split each step's weight reads: 2 GPUs decode faster than 1.
+    assert (_decode("vllm", 2)["decode"]["tokens_per_s_per_stream"]["mid"]
+            > _decode("vllm", 1)["decode"]["tokens_per_s_per_stream"]["mid"])
