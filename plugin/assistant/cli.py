@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import click
+from modelmath.plugin.cli.repeats import OnceCommand
 from modelmath.tools import jsonsafe
 
 from .. import files
@@ -185,7 +186,7 @@ def _common(fn):
 
 # -- commands ----------------------------------------------------------------------------------------
 
-@click.command("ask")
+@click.command("ask", cls=OnceCommand)
 @click.argument("question", nargs=-1, required=True)
 @_common
 @click.option("--file", "file_", type=click.Path(dir_okay=False),
@@ -237,7 +238,7 @@ def next_question(stream=None) -> str:
 CHAT_HELP = "/reset starts a new conversation, /cost shows tokens and cost so far, /quit leaves (or Ctrl-D)"
 
 
-@click.command("chat")
+@click.command("chat", cls=OnceCommand)
 @_common
 def chat_cmd(**opts):
     """Talk with the assistant; the conversation is kept (and logged) until /reset (needs

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import click
+from modelmath.plugin.cli.repeats import OnceCommand
 from modelmath.tools import jsonsafe
 
 from .. import files
@@ -121,7 +122,7 @@ def table(questions: list[dict], scores, transcripts: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-@click.command("eval")
+@click.command("eval", cls=OnceCommand)
 @click.option("--live", is_flag=True, help="Ask every question through the API and save transcripts (needs "
                                            "ANTHROPIC_API_KEY; ~60 questions, a few dollars).")
 @click.option("--transcripts", "transcripts_dir", type=click.Path(file_okay=False),

@@ -16,6 +16,7 @@ from modelmath.tools.units import parse_count
 
 from .. import files
 from .render import render
+from .repeats import OnceCommand
 from .vocabulary import OLD_FLAGS, flag_for, speak_commands, speak_flags
 
 
@@ -277,5 +278,5 @@ def build_command(tool: Tool, extras: CommandExtras | None = None) -> click.Comm
         outcome = run_tool(tool.name, inp) if needs_schema else call_validated(tool.name, inp)
         emit(outcome.result, outcome.is_error, as_json, extras.present, inputs)
 
-    return click.Command(spec.command, params=params, callback=callback,
+    return OnceCommand(spec.command, params=params, callback=callback,
                          help=spec.help or tool.description.split(". ")[0] + ".")

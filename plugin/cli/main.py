@@ -14,6 +14,7 @@ from modelmath.tools.registry import cli_commands, cli_tool, definitions, run_to
 
 from .. import hub
 from .build import CommandExtras, InputError, build_command, echo_json, format_error
+from .repeats import OnceCommand
 
 hub.install()  # model inputs may name Hub repositories and local checkpoints (read only when one is used)
 
@@ -45,6 +46,8 @@ def _load(ref: str):
 class ToolGroup(click.Group):
     """Calculator commands are built from the registry on demand, so starting `modelmath params` does not
     build every other command; hand-written commands are imported on demand too."""
+
+    command_class = OnceCommand  # @cli.command: an option given twice with different values is refused
 
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), *cli_commands(), *_LAZY_COMMANDS})

@@ -12,6 +12,7 @@ import os
 from typing import TYPE_CHECKING
 
 import click
+from modelmath.plugin.cli.repeats import OnceCommand
 from modelmath.tools.errors import ModelMathError
 from modelmath.tools.registry import call_validated
 
@@ -155,7 +156,7 @@ def _as_of(value: str | None) -> date:
         raise InputError(exc.message.replace("as_of", "--as-of", 1)) from exc
 
 
-@click.command("prices")
+@click.command("prices", cls=OnceCommand)
 @click.argument("query", required=False)
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
               help="Status and prices on this date (default today).")
@@ -218,7 +219,7 @@ def exact_count(text: str, model: str | None, api_key: str) -> dict:
                             "more tokens than Claude Haiku 4.5 (Anthropic)"]}
 
 
-@click.command("tokens")
+@click.command("tokens", cls=OnceCommand)
 @click.argument("text", required=False)
 @click.option("--file", "file_", type=click.Path(dir_okay=False), help="Count a UTF-8 text file ('-' = stdin).")
 @click.option("--exact", is_flag=True, help="Exact count via Anthropic's count_tokens API (needs ANTHROPIC_API_KEY).")

@@ -17,6 +17,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import click
+from modelmath.plugin.cli.repeats import OnceCommand
 from modelmath.tools import jsonsafe, registry
 from modelmath.tools.model import reference
 
@@ -164,7 +165,7 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 LOCAL_PATHS_ON = "; local paths accepted as model inputs (--allow-local-paths)"
 
 
-@click.command("mcp")
+@click.command("mcp", cls=OnceCommand)
 @click.option("--transport", type=click.Choice(["stdio", "streamable-http"]), default="stdio", show_default=True,
               help="stdio for a local IDE host (it starts the process); streamable-http for a shared server.")
 @click.option("--host", default=None, help="Address to bind with streamable-http (default 127.0.0.1).")

@@ -8,6 +8,7 @@ import os
 import sys
 
 import click
+from modelmath.plugin.cli.repeats import OnceCommand
 
 log = logging.getLogger("modelmath.web")
 
@@ -53,7 +54,7 @@ def page_url(host: str, port: int, token: str | None) -> str:
     return f"http://{shown}:{port}/" + (f"#token={token}" if token else "")
 
 
-@click.command("web")
+@click.command("web", cls=OnceCommand)
 @click.option("--host", default=DEFAULT_HOST, show_default=True,
               help="Address to listen on. Anything but localhost needs --token.")
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
