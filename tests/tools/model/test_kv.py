@@ -126,3 +126,10 @@ def test_unknown_kv_dtype(dtype):
 
     with pytest.raises(UnknownName):
         kv_format(dtype)
+
+
+def test_deepseek_v32_fp8_assumptions_name_its_own_layout_not_fp8s_generic_note():
+    # Its fp8 latent carries fp32 block scales (FlashMLA, 16 B per token per layer): "scales negligible" would be wrong.
+    a = report("deepseek-v3.2", 1000, dtype="fp8")["assumptions"]
+    assert not any("negligible" in x for x in a) and any("FlashMLA" in x for x in a)
+    assert any("negligible" in x for x in report("deepseek-v3", 1000, dtype="fp8")["assumptions"])
