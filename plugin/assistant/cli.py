@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import click
+from modelmath.plugin.cli.paths import FilePath
 from modelmath.plugin.cli.repeats import OnceCommand
 from modelmath.tools import jsonsafe
 
@@ -189,7 +190,7 @@ def _common(fn):
 @click.command("ask", cls=OnceCommand)
 @click.argument("question", nargs=-1, required=True)
 @_common
-@click.option("--file", "file_", type=click.Path(dir_okay=False),
+@click.option("--file", "file_", type=FilePath(dir_okay=False),
               help='A text/Markdown file to check or use, e.g. --file notes.md "check every number in this".')
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object: answer, tool_calls (with command), sources, usage, cost_usd.")

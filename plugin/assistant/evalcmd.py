@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import click
+from modelmath.plugin.cli.paths import FilePath
 from modelmath.plugin.cli.repeats import OnceCommand
 from modelmath.tools import jsonsafe
 
@@ -125,9 +126,9 @@ def table(questions: list[dict], scores, transcripts: dict[str, dict]) -> str:
 @click.command("eval", cls=OnceCommand)
 @click.option("--live", is_flag=True, help="Ask every question through the API and save transcripts (needs "
                                            "ANTHROPIC_API_KEY; ~60 questions, a few dollars).")
-@click.option("--transcripts", "transcripts_dir", type=click.Path(file_okay=False),
+@click.option("--transcripts", "transcripts_dir", type=FilePath(file_okay=False),
               help="Score the transcripts saved in DIR, offline.")
-@click.option("--out", type=click.Path(file_okay=False), help="Where --live saves transcripts (default "
+@click.option("--out", type=FilePath(file_okay=False), help="Where --live saves transcripts (default "
                                                                  "eval-transcripts/<UTC time>).")
 @click.option("--only", metavar="IDS", help="Comma-separated question ids (default: all).")
 @click.option("--model", help="Claude model for --live (default as for `ask`).")

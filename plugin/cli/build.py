@@ -15,6 +15,7 @@ from modelmath.tools.registry import Tool, call_validated, run_tool
 from modelmath.tools.units import parse_count
 
 from .. import files
+from .paths import FilePath
 from .render import render
 from .repeats import OnceCommand
 from .vocabulary import OLD_FLAGS, flag_for, speak_commands, speak_flags
@@ -238,7 +239,7 @@ def build_command(tool: Tool, extras: CommandExtras | None = None) -> click.Comm
         if key == spec.positional:
             params.append(click.Argument([key], required=key in required, type=click.STRING))
         elif key in spec.file_inputs:
-            params.append(click.Option([f"--{spec.file_inputs[key]}", key], type=click.Path(dir_okay=False),
+            params.append(click.Option([f"--{spec.file_inputs[key]}", key], type=FilePath(dir_okay=False),
                                        help="Path to a JSON file (e.g. a Hugging Face config.json)."))
         elif key == spec.flatten:
             for sk, ss in flat_props.items():

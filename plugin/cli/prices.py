@@ -18,6 +18,7 @@ from modelmath.tools.registry import call_validated
 
 from .. import files
 from .build import CommandExtras, Count, InputError, Number, echo_json, format_error
+from .paths import FilePath
 from .render import render
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def _prepare(values: dict) -> None:
 
 
 PRICED_EXTRAS = CommandExtras(
-    params=(click.Option(["--prices", "prices_file"], type=click.Path(dir_okay=False), default=None,
+    params=(click.Option(["--prices", "prices_file"], type=FilePath(dir_okay=False), default=None,
                          help=f"JSON price file overriding or adding catalog entries (else ${ENV_VAR})."),),
     prepare=_prepare,
     present=humanize,
@@ -160,7 +161,7 @@ def _as_of(value: str | None) -> date:
 @click.argument("query", required=False)
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
               help="Status and prices on this date (default today).")
-@click.option("--prices", "prices_file", type=click.Path(dir_okay=False), default=None,
+@click.option("--prices", "prices_file", type=FilePath(dir_okay=False), default=None,
               help=f"JSON price file overriding or adding entries (else ${ENV_VAR}).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (every field, with sources).")
 def prices_cmd(query: str | None, as_of: str | None, prices_file: str | None, as_json: bool) -> None:
@@ -221,7 +222,7 @@ def exact_count(text: str, model: str | None, api_key: str) -> dict:
 
 @click.command("tokens", cls=OnceCommand)
 @click.argument("text", required=False)
-@click.option("--file", "file_", type=click.Path(dir_okay=False), help="Count a UTF-8 text file ('-' = stdin).")
+@click.option("--file", "file_", type=FilePath(dir_okay=False), help="Count a UTF-8 text file ('-' = stdin).")
 @click.option("--exact", is_flag=True, help="Exact count via Anthropic's count_tokens API (needs ANTHROPIC_API_KEY).")
 @click.option("--model", default=None, help="Claude model: its tokenizer generation (Claude 4.7+ count ~30% more), "
               "or the model --exact asks about (default: the current Sonnet).")

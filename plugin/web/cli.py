@@ -8,6 +8,7 @@ import os
 import sys
 
 import click
+from modelmath.plugin.cli.paths import FilePath
 from modelmath.plugin.cli.repeats import OnceCommand
 
 log = logging.getLogger("modelmath.web")
@@ -64,7 +65,7 @@ def page_url(host: str, port: int, token: str | None) -> str:
 @click.option("--open", "open_browser", is_flag=True, help="Open the quote page in the default browser.")
 @click.option("--model", default=None, help="Claude model for the Ask page (default: $MODELMATH_MODEL, else the "
               "current Sonnet).")
-@click.option("--prices", "price_file", type=click.Path(dir_okay=False), default=None,
+@click.option("--prices", "price_file", type=FilePath(dir_okay=False), default=None,
               help="Your own prices (JSON, the catalog's schema) over the built-in list; also $MODELMATH_PRICES.")
 @click.option("--allow-local-paths", is_flag=True,
               help="Let the calculators' model input name local checkpoints and .gguf files on this computer "
