@@ -9,7 +9,7 @@ Placement conventions (stated in every result):
 - Activations: the residual stream and the sampling logits are whole on every GPU; the block-internal
   widths (QKV, MLP intermediate) shard 1/tp.
 - Runtime overhead per GPU: the core's 1 GiB, plus NCCL/custom all-reduce buffers once tp > 1.
-- llama.cpp (LAYER_SPLIT) splits by layer instead: each GPU holds its share of the layers whole (weights, KV and
+- llama.cpp (engines.LAYER_SPLIT) splits by layer instead: each GPU holds its share of the layers whole (weights, KV and
   state 1/n, no replicated KV heads, no all-reduce buffers) and its runtime reserve is its compute buffer, the
   activations of one n_ubatch chunk (512 tokens) through whole layers.
 """
@@ -37,8 +37,6 @@ from .gpus import GPU
 # vLLM's memory profile of Llama-3-8B on H100 (PR #10511 log): non-torch memory 1.79 GiB at TP1, 3.58 GiB at
 # TP2, so communication buffers add ~1.79 GiB per GPU once tensor parallelism is on.
 TP_COMM_OVERHEAD_BYTES = int(1.79 * GiB)
-
-LAYER_SPLIT = engines.LAYER_SPLIT  # engines.py says why; fit places such engines' layers whole per GPU
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,7 @@ def overhead_bytes(tp: int, override: int | None = None, engine: str | None = No
     """Runtime overhead per GPU: 1 GiB, plus all-reduce buffers with tp > 1 unless the engine splits by layer."""
     if override is not None:
         return override
-    comm = tp > 1 and engine not in LAYER_SPLIT
+    comm = tp > 1 and engine not in engines.LAYER_SPLIT
     return DEFAULT_OVERHEAD_BYTES + (TP_COMM_OVERHEAD_BYTES if comm else 0)
 
 
@@ -157,8 +155,8 @@ def place(shape: ModelShape, params: ParamCount, gpu: GPU, wfmt: WeightFormat, k
           batch: int, tp: int, overhead: int | None = None, prefill_chunk: int | None = None,
           engine: str | None = None) -> Placement:
     """Memory per GPU at tensor-parallel degree `tp`; `engine` (an id) None or a tensor-parallel engine: the
-    vLLM-style placement; an engine in LAYER_SPLIT: by layer."""
-    if engine in LAYER_SPLIT:
+    vLLM-style placement; an engine in engines.LAYER_SPLIT: by layer."""
+    if engine in engines.LAYER_SPLIT:
         return _place_by_layer(shape, params, gpu, wfmt, kvfmt, context=context, batch=batch, tp=tp,
                                overhead=overhead, prefill_chunk=prefill_chunk, engine=engine)
     weights, extra = weight_bytes_per_gpu(params, shape, wfmt, tp)

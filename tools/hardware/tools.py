@@ -28,7 +28,7 @@ from ..schemas import (
 from ..units import GiB
 from . import engines as eng
 from . import gpus as gpu_catalog
-from .fit import LAYER_SPLIT, Option, min_placement, place, recommend, tp_degrees
+from .fit import Option, min_placement, place, recommend, tp_degrees
 from .gpus import GPU
 from .limits import best_format_on_one, max_batch, max_context
 from .speed import band_info, decode_step, prefill
@@ -164,7 +164,7 @@ def _fit_row(m, params, g: GPU, wfmt, kvfmt, inp, context, batch, notes: dict) -
         if count not in allowed:
             row["note"] = f"gpu_count {count} is not usable here (allowed: {', '.join(map(str, allowed))})" + (
                 "; llama.cpp's layer split itself takes any count, but its speed is modelled only at these"
-                if e_id in LAYER_SPLIT else "")
+                if e_id in eng.LAYER_SPLIT else "")
             return row, None
         p = place(shape, params, g, wfmt, kvfmt, context=context, batch=batch, tp=count, overhead=ovh, engine=e_id)
     else:
@@ -309,7 +309,7 @@ def _engine_assumptions(inp: dict, devices: list[GPU]) -> list[str]:
     used = {eng.for_device(inp.get("engine"), g).id for g in devices}
     out = [picked[0] + ": per-engine weight/KV bandwidth efficiency, step overhead and MoE dispatch cost fitted to "
            "published measurements (speed_estimate shows them)"] + picked[1:]
-    if used & LAYER_SPLIT:
+    if used & eng.LAYER_SPLIT:
         out.append("llama.cpp splits a model across GPUs by layer (--split-mode layer, its default): weights, KV "
                    "and state 1/n per GPU, no all-reduce buffers; its runtime reserve is 1 GiB + its compute "
                    "buffer, sized by llama.cpp from one n_ubatch (512-token) chunk through whole layers (the "
